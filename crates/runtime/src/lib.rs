@@ -9,4 +9,8 @@
 //! |---|---|---|
 //! | [`parallel`] | scoped workers that split a fixed amount of work | `multiprocessing.Pool.map` over chunks, Numba `prange` |
 
+pub mod gil;
 pub mod parallel;
+pub mod pool;
+pub mod process;
+pub mod rng;
