@@ -1,0 +1,176 @@
+//! Experiment kinds: what a lesson implements, and what the harness calls.
+//!
+//! A lesson declares each kind with [`kind`]: a name, a one-line description, a
+//! params struct (see [`params!`](crate::params)) and a run function that gets every
+//! sweep point, typed, and returns a [`Report`]. The harness does the rest: checks
+//! configs against the params struct, expands sweeps, times, derives speedups,
+//! prints and writes results.
+
+use crate::measure::{Machine, Repeats, Timing};
+use crate::params::{KeyDoc, Params};
+use crate::report::{Fields, Report, Row};
+use indicatif::ProgressBar;
+
+/// A lesson: its id (`lesson-05`), title, and experiment kinds.
+pub struct Lesson {
+    pub id: &'static str,
+    /// One line: what the lesson teaches.
+    pub title: &'static str,
+    pub kinds: Vec<Box<dyn Kind>>,
+}
+
+impl Lesson {
+    pub fn kind(&self, name: &str) -> Option<&dyn Kind> {
+        self.kinds.iter().find(|k| k.name() == name).map(|k| k.as_ref())
+    }
+}
+
+/// A value that failed its check, by key.
+#[derive(Debug, Clone)]
+pub struct KeyError {
+    /// The key at fault, when the error names one.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+/// One point of a sweep, before typing: the full params table of the point, and
+/// the sweep values that make it this point (in axis order).
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub table: toml::Table,
+    pub sweep: Vec<(String, toml::Value)>,
+}
+
+/// An experiment kind, as the harness sees it (object-safe; see [`kind`]).
+pub trait Kind: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn about(&self) -> &'static str;
+    fn keys(&self) -> Vec<KeyDoc>;
+    /// The default value of every key, as TOML.
+    fn defaults(&self) -> toml::Table;
+    /// Types and range-checks one point's params.
+    fn check(&self, table: &toml::Table) -> Result<(), KeyError>;
+    fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report>;
+}
+
+/// A sweep point with its params typed.
+#[derive(Debug, Clone)]
+pub struct Typed<P> {
+    pub params: P,
+    /// The swept keys and their values at this point (`workers = "all"` resolved
+    /// to this machine's core count).
+    pub sweep: Fields,
+}
+
+impl<P> Typed<P> {
+    /// A row whose params are this point's sweep values.
+    pub fn row(&self) -> Row {
+        let mut row = Row::new();
+        row.params = self.sweep.clone();
+        row
+    }
+}
+
+/// The run function of a kind.
+pub type RunFn<P> = fn(&Ctx, &[Typed<P>]) -> anyhow::Result<Report>;
+
+struct TypedKind<P> {
+    name: &'static str,
+    about: &'static str,
+    run: RunFn<P>,
+}
+
+/// Declares an experiment kind from its params type and run function.
+pub fn kind<P: Params>(name: &'static str, about: &'static str, run: RunFn<P>) -> Box<dyn Kind> {
+    Box::new(TypedKind { name, about, run })
+}
+
+fn typed<P: Params>(table: &toml::Table) -> Result<P, KeyError> {
+    let value = toml::Value::Table(table.clone());
+    let params: P = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let key = path.split('.').next().filter(|k| !k.is_empty() && *k != "?");
+        KeyError { key: key.map(str::to_string), message: e.into_inner().to_string() }
+    })?;
+    params.validate().map_err(|e| KeyError { key: Some(e.key.to_string()), message: e.message })?;
+    Ok(params)
+}
+
+impl<P: Params> Kind for TypedKind<P> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn about(&self) -> &'static str {
+        self.about
+    }
+    fn keys(&self) -> Vec<KeyDoc> {
+        P::keys()
+    }
+    fn defaults(&self) -> toml::Table {
+        toml::Table::try_from(P::default()).expect("params serialize to a TOML table")
+    }
+    fn check(&self, table: &toml::Table) -> Result<(), KeyError> {
+        typed::<P>(table).map(drop)
+    }
+    fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report> {
+        let typed_points = points
+            .iter()
+            .map(|p| {
+                let params = typed::<P>(&p.table).map_err(|e| anyhow::anyhow!(e.message))?;
+                let mut sweep = Fields::default();
+                for (k, v) in &p.sweep {
+                    sweep.set(k, to_json(k, v));
+                }
+                Ok(Typed { params, sweep })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        (self.run)(ctx, &typed_points)
+    }
+}
+
+fn to_json(key: &str, value: &toml::Value) -> serde_json::Value {
+    if key == "workers" && value.as_str() == Some("all") {
+        return crate::measure::logical_cores().into();
+    }
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// What a run function can use: the run's settings, timing, and progress.
+pub struct Ctx {
+    pub quick: bool,
+    pub plan: Repeats,
+    pub machine: Machine,
+    pub(crate) status: ProgressBar,
+}
+
+impl Ctx {
+    pub(crate) fn new(quick: bool, plan: Repeats, status: ProgressBar) -> Ctx {
+        Ctx { quick, plan, machine: Machine::this(), status }
+    }
+
+    /// A context for tests and examples: one timed run, no warm-up, no progress.
+    pub fn for_tests() -> Ctx {
+        Ctx::new(true, Repeats { warmup: 0, repeats: 1 }, ProgressBar::hidden())
+    }
+
+    /// Times `f` with the run's warm-up and repeats (see [`crate::measure::measure`]),
+    /// showing `label` in the progress line.
+    pub fn measure<T>(&self, label: &str, f: impl FnMut() -> T) -> (T, Timing) {
+        self.status.set_message(label.to_string());
+        let result = crate::measure::measure(self.plan, f);
+        self.status.inc(1);
+        result
+    }
+
+    /// Says what is running now, in the progress line.
+    pub fn status(&self, label: &str) {
+        self.status.set_message(label.to_string());
+    }
+
+    /// A progress bar of `len` steps on stderr (hidden when stderr is not a
+    /// terminal), e.g. advanced once per completed future.
+    pub fn bar(&self, len: u64, label: &str) -> ProgressBar {
+        self.status.set_message(label.to_string());
+        crate::progress::bar(len, label)
+    }
+}

@@ -1,0 +1,208 @@
+//! Running a checked config: each experiment in turn, timed, reported, written.
+//!
+//! An experiment that fails (returns an error or panics) is reported as failed and
+//! the others still run. Results are written atomically after each experiment
+//! succeeds, before its table is printed: a table on screen always has its files.
+//! Output to a closed pipe (`| head`) ends the run quietly.
+
+use crate::config::Config;
+use crate::kind::{Ctx, Lesson};
+use crate::measure::Machine;
+use crate::report::{self, Report, ResultsFile};
+use std::io::Write;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How to run a config.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Use `[experiment.quick]` overrides, one timed repeat and no warm-up.
+    pub quick: bool,
+    /// Run only the experiment of this name.
+    pub only: Option<String>,
+    /// Results go to `<out>/<lesson>/<experiment>.{json,csv,svg}`.
+    pub out: PathBuf,
+    /// Print `~` for every value that varies between runs (for snapshot tests).
+    pub redact: bool,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub failed: Vec<String>,
+    pub written: Vec<PathBuf>,
+    /// Stopped early: stdout was closed, or the run was interrupted.
+    pub stopped: bool,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks a run in progress to stop after the experiment it is running (Ctrl-C).
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`interrupt`] was called; long-running kinds may check it.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Stdout that notices a closed pipe instead of panicking.
+struct Out {
+    closed: bool,
+}
+
+impl Out {
+    fn print(&mut self, text: &str) {
+        if self.closed {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+            self.closed = true;
+        }
+    }
+}
+
+/// Runs the experiments of `config` (checked by [`crate::config::load`]).
+pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
+    let machine = Machine::this();
+    let plan = if opts.quick { crate::Repeats { warmup: 0, repeats: 1 } } else { config.plan };
+    let mut out = Out { closed: false };
+    let mut outcome = RunOutcome { failed: Vec::new(), written: Vec::new(), stopped: false };
+
+    let selected: Vec<_> = match &opts.only {
+        None => config.experiments.iter().collect(),
+        Some(name) => {
+            let found: Vec<_> = config.experiments.iter().filter(|e| &e.name == name).collect();
+            if found.is_empty() {
+                anyhow::bail!(
+                    "no experiment named \"{name}\" in {}; its experiments: {}",
+                    config.file,
+                    config.experiments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+                );
+            }
+            found
+        }
+    };
+
+    let mode = if opts.quick { " · quick" } else { "" };
+    out.print(&format!("parlab · {} · {}{mode}\n", lesson.id, config.file));
+    if opts.redact {
+        out.print("machine: ~\n");
+    } else {
+        out.print(&format!(
+            "machine: {} logical cores · {} {} · {} build · {} timed runs per point (median shown), {} warm-up\n",
+            machine.logical_cores, machine.os, machine.arch, machine.profile, plan.repeats, plan.warmup
+        ));
+        if machine.profile == "debug" {
+            eprintln!("warning: this is a debug build, so its timings say little; run through `cargo xtask run`, which builds with --release");
+        }
+    }
+
+    for experiment in selected {
+        if out.closed || interrupted() {
+            outcome.stopped = true;
+            break;
+        }
+        let kind = lesson.kind(&experiment.kind).expect("config was checked against the lesson");
+        out.print(&format!("\n── {} ({}) ──\n{}\n", experiment.name, kind.name(), kind.about()));
+        let points = experiment.points(opts.quick);
+        let status = crate::progress::spinner(&experiment.name);
+        let ctx = Ctx::new(opts.quick, plan, status.clone());
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| kind.run(&ctx, &points)));
+        status.finish_and_clear();
+        let mut report = match result {
+            Ok(Ok(report)) => report,
+            Ok(Err(e)) => {
+                out.print(&format!("FAILED: {e:#}\n"));
+                eprintln!("error: experiment \"{}\" failed: {e:#}", experiment.name);
+                outcome.failed.push(experiment.name.clone());
+                continue;
+            }
+            Err(panic) => {
+                let msg = panic_message(panic.as_ref());
+                out.print(&format!("FAILED: the experiment panicked: {msg}\n"));
+                eprintln!("error: experiment \"{}\" panicked: {msg}", experiment.name);
+                outcome.failed.push(experiment.name.clone());
+                continue;
+            }
+        };
+        if interrupted() {
+            outcome.stopped = true;
+            break;
+        }
+        report.derive_speedups();
+        let dir = opts.out.join(&config.lesson);
+        let written = write_results(&dir, config, experiment, opts.quick, &machine, &report)?;
+        out.print(&report::table(&report, opts.redact));
+        for note in &report.notes {
+            out.print(&format!("  → {note}\n"));
+        }
+        outcome.written.extend(written);
+    }
+
+    if !outcome.written.is_empty() {
+        let shown = if opts.redact { "<out>".to_string() } else { opts.out.display().to_string() };
+        let names: Vec<String> = outcome
+            .written
+            .iter()
+            .map(|p| p.strip_prefix(&opts.out).unwrap_or(p).display().to_string())
+            .collect();
+        out.print(&format!("\nwrote in {shown}/: {}\n", names.join(", ")));
+    }
+    if !outcome.failed.is_empty() {
+        out.print(&format!("\n{} experiment(s) failed: {}\n", outcome.failed.len(), outcome.failed.join(", ")));
+    }
+    outcome.stopped |= out.closed;
+    Ok(outcome)
+}
+
+fn write_results(
+    dir: &Path,
+    config: &Config,
+    experiment: &crate::config::Experiment,
+    quick: bool,
+    machine: &Machine,
+    report: &Report,
+) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context as _;
+    let file = ResultsFile {
+        lesson: &config.lesson,
+        experiment: &experiment.name,
+        kind: &experiment.kind,
+        config_file: &config.file,
+        quick,
+        machine,
+        rows: &report.rows,
+        summary: &report.summary,
+        measured: report.measured_names(),
+    };
+    let mut json = serde_json::to_string_pretty(&file)?;
+    json.push('\n');
+    let mut outputs = vec![
+        (dir.join(format!("{}.json", experiment.name)), json.into_bytes()),
+        (dir.join(format!("{}.csv", experiment.name)), report::csv(report).into_bytes()),
+    ];
+    for plot in &report.plots {
+        let stem = match &plot.suffix {
+            Some(s) => format!("{}-{s}", experiment.name),
+            None => experiment.name.clone(),
+        };
+        let svg = plot.to_svg().with_context(|| format!("drawing {stem}.svg"))?;
+        outputs.push((dir.join(format!("{stem}.svg")), svg.into_bytes()));
+    }
+    for (path, bytes) in &outputs {
+        report::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(outputs.into_iter().map(|(p, _)| p).collect())
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic without a message)".into())
+}
