@@ -1,1 +1,58 @@
+//! The parlab driver, run as `cargo xtask <command>` (the cargo-xtask convention:
+//! an alias in `.cargo/config.toml` builds and runs this workspace member).
+//!
+//! Commands: `list` (lessons, kinds and keys) and `run` (a lesson's experiments or
+//! any config file). Each command is one module; the work lives in the `lab`
+//! crate and the lesson crates, so tests call the same code.
+//!
+//! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
+//! id, a flag).
 
+mod cli;
+pub mod lessons;
+mod list;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code of a run in which an experiment failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of bad input: a config, a lesson id, a flag.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// The driver's entry point, shared by the `xtask` binary and the test binary.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { 0 });
+        }
+    };
+    match cli.command {
+        cli::Command::List { lesson } => list::list(lesson.as_deref()),
+        cli::Command::Run(args) => run::run(args),
+    }
+}
+
+/// The workspace root: where `configs/` and `results/` live.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
+}
+
+/// `path` relative to the workspace root when it lies under it, for messages and
+/// results files (`configs/lesson-05.toml`).
+pub fn shown(path: &Path) -> String {
+    let root = workspace_root();
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    };
+    match absolute.strip_prefix(&root) {
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => path.display().to_string(),
+    }
+}

@@ -271,7 +271,7 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                             ]));
                         }
                         spans.sweep.push((a.to_string(), list.iter().map(|v| v.span()).collect()));
-                        sweep.push((a.to_string(), c.values(list)));
+                        sweep.push((a.to_string(), c.values(list)?));
                     }
                 }
                 "quick" => {
@@ -282,12 +282,12 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                             return Err(c.unknown_key(qk, &keys, &format!("in the quick overrides of \"{name}\" (kind {kind_name})")));
                         }
                         spans.quick.push((q.to_string(), qv.span()));
-                        quick.insert(q.to_string(), c.value(qv));
+                        quick.insert(q.to_string(), c.value(qv)?);
                     }
                 }
                 _ if keys.contains(&k) => {
                     spans.params.push((k.to_string(), value.span()));
-                    params.insert(k.to_string(), c.value(value));
+                    params.insert(k.to_string(), c.value(value)?);
                 }
                 _ => {
                     let valid: Vec<&str> = keys.iter().copied().chain(EXPERIMENT_KEYS).collect();
@@ -380,7 +380,7 @@ impl Checker<'_> {
     fn int_in(&self, value: Option<&Spanned<DeValue<'_>>>, key: &str, lo: i64, hi: i64) -> Result<Option<u32>, ConfigError> {
         let Some(v) = value else { return Ok(None) };
         let n = match v.get_ref() {
-            DeValue::Integer(_) => self.value(v).as_integer(),
+            DeValue::Integer(_) => self.value(v)?.as_integer(),
             _ => None,
         };
         match n {
@@ -390,19 +390,31 @@ impl Checker<'_> {
         }
     }
 
-    /// The plain value of a spanned one, re-read from its own text.
-    fn value(&self, v: &Spanned<DeValue<'_>>) -> toml::Value {
-        let text = &self.src[v.span()];
-        let doc: toml::Table = toml::from_str(&format!("v = {text}")).unwrap_or_else(|_| {
-            // Tables written as [headers] have no inline text; rebuild them.
-            let mut t = toml::Table::new();
-            t.insert("v".into(), deval(v.get_ref(), self));
-            t
-        });
-        doc.get("v").cloned().unwrap_or(toml::Value::Boolean(false))
+    /// The plain value of a spanned one, re-read from its own text (the spanned
+    /// tree keeps numbers as text: this is where an integer too large is caught).
+    fn value(&self, v: &Spanned<DeValue<'_>>) -> Result<toml::Value, ConfigError> {
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                let mut table = toml::Table::new();
+                for (k, v) in t.iter() {
+                    table.insert(k.get_ref().to_string(), self.value(v)?);
+                }
+                Ok(toml::Value::Table(table))
+            }
+            DeValue::Array(a) => Ok(toml::Value::Array(self.values(a)?)),
+            _ => {
+                let text = &self.src[v.span()];
+                match toml::from_str::<toml::Table>(&format!("v = {text}")) {
+                    Ok(mut doc) => Ok(doc.remove("v").expect("the key we wrote")),
+                    Err(e) => Err(self.error(v.span(), format!("bad value: {}", e.message().trim_end()), vec![
+                        "whole numbers must fit in 64 bits (at most 9223372036854775807)".into(),
+                    ])),
+                }
+            }
+        }
     }
 
-    fn values(&self, list: &[Spanned<DeValue<'_>>]) -> Vec<toml::Value> {
+    fn values(&self, list: &[Spanned<DeValue<'_>>]) -> Result<Vec<toml::Value>, ConfigError> {
         list.iter().map(|v| self.value(v)).collect()
     }
 
@@ -425,14 +437,6 @@ impl Checker<'_> {
         }
         let message = if key.is_empty() { e.message } else { format!("bad value for `{key}`: {}", e.message) };
         self.error(span, message, help)
-    }
-}
-
-fn deval(v: &DeValue<'_>, c: &Checker<'_>) -> toml::Value {
-    match v {
-        DeValue::Table(t) => toml::Value::Table(t.iter().map(|(k, v)| (k.get_ref().to_string(), c.value(v))).collect()),
-        DeValue::Array(a) => toml::Value::Array(a.iter().map(|v| c.value(v)).collect()),
-        _ => toml::Value::Boolean(false),
     }
 }
 

@@ -90,7 +90,10 @@ fn typed<P: Params>(table: &toml::Table) -> Result<P, KeyError> {
     let params: P = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let key = path.split('.').next().filter(|k| !k.is_empty() && *k != "?");
-        KeyError { key: key.map(str::to_string), message: e.into_inner().to_string() }
+        let message = e.into_inner().to_string();
+        // The deserializer appends "in `key`" lines; the location already says where.
+        let message = message.lines().next().unwrap_or_default().trim().to_string();
+        KeyError { key: key.map(str::to_string), message }
     })?;
     params.validate().map_err(|e| KeyError { key: Some(e.key.to_string()), message: e.message })?;
     Ok(params)

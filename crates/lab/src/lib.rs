@@ -25,3 +25,4 @@ pub use measure::{Machine, Repeats, Timing};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};
 pub use plot::{Plot, Scale, Series, Style};
 pub use report::{Report, Row};
+pub use serde_json::Value;

@@ -53,11 +53,19 @@ pub struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
     pub style: Style,
+    /// The palette index of its colour; series share a colour to show they belong
+    /// together (the same serial fraction under two laws). By default, its position.
+    pub color: Option<usize>,
 }
 
 impl Series {
     pub fn new(label: impl Into<String>, style: Style, points: Vec<(f64, f64)>) -> Series {
-        Series { label: label.into(), points, style }
+        Series { label: label.into(), points, style, color: None }
+    }
+
+    pub fn color(mut self, index: usize) -> Series {
+        self.color = Some(index);
+        self
     }
 }
 
@@ -147,7 +155,7 @@ impl Plot {
                 .light_line_style(WHITE.mix(0.0))
                 .draw()?;
             for (i, (spec, points)) in self.series.iter().zip(&series).enumerate() {
-                let color = Palette99::pick(i).to_rgba();
+                let color = Palette99::pick(spec.color.unwrap_or(i)).to_rgba();
                 let stroke = color.stroke_width(2);
                 let anno = match spec.style {
                     Style::Line | Style::LinePoints => {

@@ -1,0 +1,59 @@
+//! The driver as a student meets it: listing, running one experiment, and output
+//! into a closed pipe.
+
+mod common;
+
+use common::*;
+use std::process::{Command, Stdio};
+
+#[test]
+fn list_shows_lessons_and_each_kinds_keys_with_their_docs() {
+    let o = parlab(&["list"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("lesson-05") && text.contains("strong-scaling"), "{text}");
+
+    let o = parlab(&["list", "lesson-05"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for needle in ["strong-scaling", "serial_fraction (f64, default 0.1, from 0 to 1)", "Fraction of the units that run on one thread", "workers (Workers"] {
+        assert!(text.contains(needle), "list lesson-05 should show {needle:?}:\n{text}");
+    }
+}
+
+#[test]
+fn only_runs_the_named_experiment_and_writes_its_files() {
+    let out = scratch("only");
+    let o = parlab(&["run", "lesson-05", "--quick", "--only", "models", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(files_below(&out), ["lesson-05/models.csv", "lesson-05/models.json", "lesson-05/models.svg"]);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("lesson-05/models.json")).unwrap()).unwrap();
+    let row = json["rows"].as_array().unwrap().iter().find(|r| r["params"]["serial_fraction"] == 0.1 && r["params"]["workers"] == 8).unwrap();
+    assert_eq!(row["metrics"]["amdahl"], 4.7059);
+    assert_eq!(row["metrics"]["gustafson"], 7.3);
+    let limit = json["rows"].as_array().unwrap().iter().find(|r| r["params"]["serial_fraction"] == 0.05).unwrap();
+    assert_eq!(limit["metrics"]["amdahl_limit"], 20.0);
+    let csv = std::fs::read_to_string(out.join("lesson-05/models.csv")).unwrap();
+    assert!(csv.starts_with("serial_fraction,workers,amdahl,"), "{csv}");
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let out = scratch("closed-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlab"))
+        .args(["run", "lesson-05", "--quick", "--out", out.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -n 0`: the reader is gone before the first line is written.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "stderr: {err}");
+    assert!(o.status.success(), "status {:?}, stderr: {err}", o.status);
+    for file in files_below(&out) {
+        assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
+    }
+}

@@ -1,0 +1,75 @@
+//! Every config in `configs/` runs with `--quick` through the real driver, and its
+//! deterministic output — the table a student sees and the results files — is
+//! snapshot-tested. Values that vary between runs are redacted: the driver prints
+//! them as `~` (`--redact`), and the JSON lists them in its `measured` field.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn configs() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("configs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Replaces what varies between runs and machines with placeholders.
+fn redact(mut json: Value) -> Value {
+    let measured: Vec<String> =
+        json["measured"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    json["machine"] = "[machine]".into();
+    for row in json["rows"].as_array_mut().unwrap() {
+        let row = row.as_object_mut().unwrap();
+        for key in ["timing", "speedup", "efficiency"] {
+            if row.contains_key(key) {
+                row.insert(key.into(), format!("[{key}]").into());
+            }
+        }
+        for (k, v) in row.get_mut("metrics").unwrap().as_object_mut().unwrap() {
+            if measured.contains(k) {
+                *v = "[measured]".into();
+            }
+        }
+    }
+    for (k, v) in json["summary"].as_object_mut().unwrap() {
+        if measured.contains(k) {
+            *v = "[measured]".into();
+        }
+    }
+    json
+}
+
+#[test]
+fn every_config_runs_quick_and_matches_its_snapshots() {
+    let configs = configs();
+    assert!(configs.contains(&"lesson-05.toml".to_string()), "configs/ has the lesson configs");
+    for name in configs {
+        let stem = name.trim_end_matches(".toml");
+        let out = scratch(stem);
+        let config = format!("configs/{name}");
+        let o = parlab(&["run", &config, "--quick", "--redact", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{config} failed:\n{}\n{}", stdout(&o), stderr(&o));
+        insta::assert_snapshot!(format!("{stem}.stdout"), stdout(&o));
+
+        for file in files_below(&out) {
+            if file.ends_with(".json") {
+                let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join(&file)).unwrap()).unwrap();
+                assert_eq!(json["quick"], true);
+                assert_eq!(json["config_file"], config.as_str());
+                let snap = file.trim_end_matches(".json").replace('/', "__");
+                insta::assert_json_snapshot!(snap, redact(json));
+            }
+            if file.ends_with(".svg") {
+                let svg = std::fs::read_to_string(out.join(&file)).unwrap();
+                assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file} is a whole SVG");
+            }
+        }
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}

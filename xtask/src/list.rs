@@ -1,0 +1,44 @@
+//! `cargo xtask list [lesson]`: what can be run, and every key a config may set.
+
+use crate::lessons;
+use std::process::ExitCode;
+
+pub fn list(lesson: Option<&str>) -> ExitCode {
+    let all = lessons::all();
+    let Some(id) = lesson else {
+        let mut rows: Vec<(String, String)> = all
+            .iter()
+            .map(|l| (l.id.to_string(), format!("{}\n{:11}kinds: {}", l.title, "", kinds(l))))
+            .collect();
+        rows.extend(lessons::PLANNED.iter().filter(|(id, _)| !all.iter().any(|l| l.id == *id)).map(|(id, t)| (id.to_string(), format!("(planned) {t}"))));
+        rows.sort();
+        for (id, text) in rows {
+            println!("{id:11}{text}");
+        }
+        println!("\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it.");
+        return ExitCode::SUCCESS;
+    };
+    let Some(lesson) = all.iter().find(|l| l.id == id) else {
+        eprintln!("error: unknown lesson \"{id}\"\n  = lessons: {}", all.iter().map(|l| l.id).collect::<Vec<_>>().join(", "));
+        return ExitCode::from(crate::EXIT_BAD_INPUT);
+    };
+    println!("{} — {}", lesson.id, lesson.title);
+    println!("default config: configs/{}.toml\n", lesson.id);
+    for kind in &lesson.kinds {
+        println!("{} — {}", kind.name(), kind.about());
+        let defaults = kind.defaults();
+        for key in kind.keys() {
+            let default = defaults.get(key.name).map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+            let range = key.range.map(|r| format!(", {r}")).unwrap_or_default();
+            println!("  {} ({}, default {default}{range})", key.name, key.ty);
+            println!("      {}", key.doc);
+        }
+        println!();
+    }
+    println!("Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.", "workers");
+    ExitCode::SUCCESS
+}
+
+fn kinds(lesson: &lab::Lesson) -> String {
+    lesson.kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,60 @@
+//! `cargo xtask run <lesson | config.toml>`: check a config, run its experiments,
+//! print their tables and write results.
+
+use crate::cli::RunArgs;
+use crate::{EXIT_BAD_INPUT, EXIT_FAILED, lessons, shown, workspace_root};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let all = lessons::all();
+    let path = match resolve(&args.target, &all) {
+        Ok(path) => path,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let config = match lab::config::load(&path, &shown(&path), &all) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let lesson = all.iter().find(|l| l.id == config.lesson).expect("the config names a known lesson");
+    let opts = lab::run::RunOptions {
+        quick: args.quick,
+        only: args.only,
+        out: args.out.unwrap_or_else(|| workspace_root().join("results")),
+        redact: args.redact,
+    };
+    match lab::run::run(&config, lesson, &opts) {
+        Ok(outcome) if outcome.failed.is_empty() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(EXIT_FAILED),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// A lesson id names `configs/<id>.toml`; anything else is a path.
+fn resolve(target: &str, all: &[lab::Lesson]) -> Result<PathBuf, String> {
+    let looks_like_path = target.ends_with(".toml") || target.contains(['/', '\\']) || PathBuf::from(target).is_file();
+    if looks_like_path {
+        return Ok(PathBuf::from(target));
+    }
+    if all.iter().any(|l| l.id == target) {
+        return Ok(lab::config::lesson_config_path(&workspace_root(), target));
+    }
+    let ids: Vec<&str> = all.iter().map(|l| l.id).collect();
+    let planned = lessons::PLANNED.iter().find(|(id, _)| *id == target);
+    let mut message = match planned {
+        Some((_, title)) => format!("{target} ({title}) is planned but not built yet"),
+        None => format!("unknown lesson \"{target}\""),
+    };
+    message.push_str(&format!("\n  = lessons you can run: {}", ids.join(", ")));
+    message.push_str("\n  = or give the path of a config file, e.g. configs/my-study.toml");
+    Err(message)
+}
