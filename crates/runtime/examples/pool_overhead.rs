@@ -1,0 +1,101 @@
+//! Per-task overhead of `runtime::pool::ThreadPool` against rayon, in one run.
+//!
+//! ```text
+//! cargo run --release -p runtime --example pool_overhead [-- WORKERS TASKS REPEATS]
+//! ```
+//!
+//! Maps `|x| x + 1` over `TASKS` `u64`s (default 10⁶) on `WORKERS` threads
+//! (default 2), `REPEATS` times (default 15), and prints the median wall time
+//! per task. Each pair compares like with like: `chunksize = 1` (one task per
+//! item) against rayon's `par_iter().with_max_len(1)` (one job per item), and
+//! automatic chunking against plain `par_iter`. Both sides consume an owned
+//! `Vec` built before the clock starts and collect an owned `Vec`.
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use runtime::pool::{Chunksize, ThreadPool};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+/// Times `run` on fresh inputs, `repeats` times after one warm-up, and returns
+/// the median nanoseconds per task.
+fn ns_per_task(tasks: u64, repeats: usize, mut run: impl FnMut(Vec<u64>) -> Vec<u64>) -> f64 {
+    let mut samples = Vec::with_capacity(repeats);
+    for round in 0..=repeats {
+        let items: Vec<u64> = (0..tasks).collect();
+        let start = Instant::now();
+        let out = run(items);
+        let elapsed = start.elapsed();
+        assert_eq!(out.len() as u64, tasks);
+        assert_eq!(out.last().copied(), Some(tasks));
+        if round > 0 {
+            samples.push(elapsed);
+        }
+    }
+    median(samples).as_nanos() as f64 / tasks as f64
+}
+
+fn arg(position: usize, default: u64) -> u64 {
+    match std::env::args().nth(position) {
+        None => default,
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            eprintln!("usage: pool_overhead [WORKERS TASKS REPEATS] (got {text:?})");
+            std::process::exit(2)
+        }),
+    }
+}
+
+fn main() {
+    let workers = arg(1, 2) as usize;
+    let tasks = arg(2, 1_000_000);
+    let repeats = arg(3, 15) as usize;
+    let pool = ThreadPool::new(workers);
+    let rayon = match rayon::ThreadPoolBuilder::new().num_threads(workers).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("could not start rayon's pool: {e}");
+            std::process::exit(1)
+        }
+    };
+    let map = |chunksize: Chunksize| {
+        let pool = &pool;
+        move |items: Vec<u64>| match pool.map(|x| x + 1, items, chunksize) {
+            Ok(out) => out,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    println!("{tasks} tasks of `x + 1` on {workers} workers, median of {repeats} runs");
+    println!("{:<44} {:>10} {:>8}", "", "ns/task", "ratio");
+    let rows = [
+        (
+            "rayon par_iter().with_max_len(1)",
+            ns_per_task(tasks, repeats, |items| {
+                rayon.install(|| {
+                    items
+                        .into_par_iter()
+                        .with_max_len(1)
+                        .map(|x| x + 1)
+                        .collect()
+                })
+            }),
+            "pool.map(chunksize = 1)",
+            ns_per_task(tasks, repeats, map(Chunksize::Fixed(1))),
+        ),
+        (
+            "rayon par_iter()",
+            ns_per_task(tasks, repeats, |items| {
+                rayon.install(|| items.into_par_iter().map(|x| x + 1).collect())
+            }),
+            "pool.map(chunksize = Auto)",
+            ns_per_task(tasks, repeats, map(Chunksize::Auto)),
+        ),
+    ];
+    for (base_name, base, ours_name, ours) in rows {
+        println!("{base_name:<44} {base:>10.2} {:>8}", "1.00");
+        println!("{ours_name:<44} {ours:>10.2} {:>8.2}", ours / base);
+    }
+}
