@@ -45,31 +45,55 @@ fn redact(mut json: Value) -> Value {
     json
 }
 
-#[test]
-fn every_config_runs_quick_and_matches_its_snapshots() {
-    let configs = configs();
-    assert!(configs.contains(&"lesson-05.toml".to_string()), "configs/ has the lesson configs");
-    for name in configs {
-        let stem = name.trim_end_matches(".toml");
-        let out = scratch(stem);
-        let config = format!("configs/{name}");
-        let o = parlab(&["run", &config, "--quick", "--redact", "--out", out.to_str().unwrap()]);
-        assert!(o.status.success(), "{config} failed:\n{}\n{}", stdout(&o), stderr(&o));
-        insta::assert_snapshot!(format!("{stem}.stdout"), stdout(&o));
+/// Runs `configs/<stem>.toml --quick` through the driver and snapshots its table
+/// and every results file.
+fn run_and_snapshot(stem: &str) {
+    let out = scratch(stem);
+    let config = format!("configs/{stem}.toml");
+    let o = parlab(&["run", &config, "--quick", "--redact", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{config} failed:\n{}\n{}", stdout(&o), stderr(&o));
+    insta::assert_snapshot!(format!("{stem}.stdout"), stdout(&o));
 
-        for file in files_below(&out) {
-            if file.ends_with(".json") {
-                let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join(&file)).unwrap()).unwrap();
-                assert_eq!(json["quick"], true);
-                assert_eq!(json["config_file"], config.as_str());
-                let snap = file.trim_end_matches(".json").replace('/', "__");
-                insta::assert_json_snapshot!(snap, redact(json));
+    let files = files_below(&out);
+    assert!(files.iter().any(|f| f.ends_with(".json")), "{config} wrote no results: {files:?}");
+    for file in files {
+        assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
+        if file.ends_with(".json") {
+            let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join(&file)).unwrap()).unwrap();
+            assert_eq!(json["quick"], true);
+            assert_eq!(json["config_file"], config.as_str());
+            let snap = file.trim_end_matches(".json").replace('/', "__");
+            insta::assert_json_snapshot!(snap, redact(json));
+        }
+        if file.ends_with(".svg") {
+            let svg = std::fs::read_to_string(out.join(&file)).unwrap();
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file} is a whole SVG");
+        }
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// One test per config, so one lesson's failure does not hide another's.
+macro_rules! config_tests {
+    ($($test:ident => $stem:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                run_and_snapshot($stem);
             }
-            if file.ends_with(".svg") {
-                let svg = std::fs::read_to_string(out.join(&file)).unwrap();
-                assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file} is a whole SVG");
+        )*
+
+        #[test]
+        fn every_config_file_has_a_snapshot_test() {
+            let tested = [$($stem),*];
+            for name in configs() {
+                let stem = name.trim_end_matches(".toml");
+                assert!(tested.contains(&stem), "configs/{name} has no test: add it to config_tests! in tests/tests/configs.rs");
             }
         }
-        std::fs::remove_dir_all(&out).unwrap();
-    }
+    };
+}
+
+config_tests! {
+    lesson_05_quick_run_matches_its_snapshots => "lesson-05",
 }

@@ -5,7 +5,7 @@
 use crate::simulate::makespan;
 use crate::work::{unit, units};
 use lab::scaling::amdahl;
-use lab::{Ctx, Plot, Report, Row, Scale, Series, Style, Typed, at_least, between};
+use lab::{Ctx, Plot, Report, Row, Scale, Series, Style, Typed, Workers, at_least, between};
 use runtime::parallel::scoped_workers;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -23,6 +23,8 @@ lab::params! {
         pub serial_fraction: f64 = 0.02 => between(0.0, 1.0),
         /// Largest simulated worker count; P runs over powers of two up to it.
         pub max_workers: u64 = 1024 => between(1, 1 << 16),
+        /// Largest worker count really run here, to check the simulation against ("all" = every core).
+        pub measured_workers: Workers = Workers::All,
     }
 }
 
@@ -87,10 +89,9 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let measured_s = serial_t.median_s / (serial_t.median_s + task_s.iter().sum::<f64>());
 
         // 2. Real runs on this machine's cores, to check the simulation against.
-        let cores = ctx.machine.logical_cores;
         let mut checksum = None;
         let mut real = Vec::new();
-        for w in powers_of_two(cores as u64) {
+        for w in powers_of_two(p.measured_workers.get() as u64) {
             let (sum, timing) =
                 ctx.measure(&format!("measured, workers = {w}"), || run_program(serial, &starts, &sizes, w as usize));
             anyhow::ensure!(*checksum.get_or_insert(sum) == sum, "checksum changed with the worker count");
@@ -137,9 +138,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     real.iter().map(|(w, t)| (*w as f64, t1_real / t.median_s)).collect(),
                 )),
         );
-        report.note(format!(
-            "rows marked measured ran here ({cores} cores); simulated rows replay the measured task costs on P workers"
-        ));
+        report.note("rows marked measured ran on this machine; simulated rows replay the measured task costs on P workers");
         report.note("with few tasks per worker, the largest task and uneven sizes hold the simulation below Amdahl's curve");
     }
     Ok(report)

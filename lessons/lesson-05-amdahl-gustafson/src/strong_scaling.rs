@@ -72,7 +72,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .series(Series::new("ideal (S = P)", Style::Dashed, predicted.iter().map(|&(p, _)| (p, p)).collect())),
     );
     report.note(format!(
-        "karp_flatt near {configured} means the serial part is the limit; rising karp_flatt means overhead (or more workers than the {cores} cores)"
+        "karp_flatt near {configured} means the serial part is the limit; rising karp_flatt means overhead, or more workers than cores"
     ));
     Ok(report)
 }
