@@ -1,0 +1,175 @@
+//! What a process pool costs: start-up, per-task overhead, round trip, MB/s.
+//!
+//! ```text
+//! cargo run --release -p runtime --example process_overhead [-- --quick]
+//! ```
+//!
+//! Like every program that uses `runtime::process`, `main` calls the guard first:
+//! the workers are this same executable, started again with a marker argument.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use runtime::process::{ProcessPool, Task, worker_guard};
+
+fn noop(x: u64) -> u64 {
+    x
+}
+fn sum(v: Vec<f64>) -> f64 {
+    v.iter().sum()
+}
+fn echo(v: Vec<f64>) -> Vec<f64> {
+    v
+}
+
+static NOOP: Task<u64, u64> = Task::new("process_overhead::noop", noop);
+static SUM: Task<Vec<f64>, f64> = Task::new("process_overhead::sum", sum);
+static ECHO: Task<Vec<f64>, Vec<f64>> = Task::new("process_overhead::echo", echo);
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    worker_guard(|tasks| {
+        tasks.register(&NOOP).register(&SUM).register(&ECHO);
+    });
+    let quick = std::env::args().any(|a| a == "--quick");
+    let workers = 2;
+    let repeats = if quick { 3 } else { 5 };
+
+    // Start-up: spawn + exec + handshake of every worker.
+    let starts: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            let pool = ProcessPool::new(workers).expect("start a pool");
+            let s = t.elapsed().as_secs_f64();
+            drop(pool);
+            s
+        })
+        .collect();
+    println!(
+        "start a pool of {workers} workers: {:.2} ms (median of {repeats})",
+        median(starts) * 1e3
+    );
+
+    let pool = ProcessPool::new(workers)?;
+    // Warm up: fault in buffers, let the windows grow.
+    pool.map(&NOOP, 0..20_000_u64, Some(1))?;
+
+    let n: u64 = if quick { 50_000 } else { 200_000 };
+    println!("\ntrivial tasks, {workers} workers, {n} tasks per map:");
+    println!("{:>12} {:>12} {:>14}", "chunksize", "us/task", "bytes/task");
+    for chunksize in [Some(1), Some(10), Some(100), None] {
+        let before = pool.stats();
+        let times: Vec<f64> = (0..repeats)
+            .map(|_| {
+                let t = Instant::now();
+                let out = pool.map(&NOOP, 0..n, chunksize).expect("map");
+                let s = t.elapsed().as_secs_f64();
+                assert_eq!(out.len() as u64, n);
+                s
+            })
+            .collect();
+        let after = pool.stats();
+        let bytes = (after.bytes_sent - before.bytes_sent + after.bytes_received
+            - before.bytes_received) as f64
+            / (repeats as f64 * n as f64);
+        let label = chunksize.map_or("auto".to_owned(), |c| c.to_string());
+        println!(
+            "{label:>12} {:>12.3} {bytes:>14.1}",
+            median(times) * 1e6 / n as f64
+        );
+    }
+
+    let calls = if quick { 500 } else { 2_000 };
+    let rtts: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            for i in 0..calls {
+                black_box(pool.apply(&NOOP, i).expect("apply"));
+            }
+            t.elapsed().as_secs_f64() / calls as f64
+        })
+        .collect();
+    println!(
+        "\nround trip of one task (apply, one at a time): {:.1} us",
+        median(rtts) * 1e6
+    );
+
+    println!("\nlarge f64 payloads (MB = 10^6 bytes of f64s):");
+    println!(
+        "{:>8} {:>16} {:>16} {:>16} {:>18}",
+        "MB", "in-process MB/s", "to worker MB/s", "echo MB/s", "encode+decode MB/s"
+    );
+    let sizes: &[usize] = if quick { &[1, 10] } else { &[1, 10, 50] };
+    for &mb in sizes {
+        let len = mb * 1_000_000 / 8;
+        let data: Vec<f64> = (0..len).map(|i| i as f64 * 0.5).collect();
+        let reps = if mb >= 50 { 3 } else { repeats };
+        // In-process hand-off: one copy of the data.
+        let copy = median(
+            (0..reps)
+                .map(|_| {
+                    let t = Instant::now();
+                    black_box(data.clone());
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        // Serialization alone, in this process.
+        let codec = median(
+            (0..reps)
+                .map(|_| {
+                    let t = Instant::now();
+                    let bytes = postcard::to_allocvec(&data).expect("encode");
+                    let back: Vec<f64> = postcard::from_bytes(&bytes).expect("decode");
+                    black_box(back);
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        // To a worker and a small result back: the argument is serialized, crosses
+        // the pipe, and is deserialized in the worker.
+        let one_way = median(
+            (0..reps)
+                .map(|_| {
+                    let arg = data.clone();
+                    let t = Instant::now();
+                    black_box(pool.apply(&SUM, arg).expect("sum"));
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        let echo = median(
+            (0..reps)
+                .map(|_| {
+                    let arg = data.clone();
+                    let t = Instant::now();
+                    black_box(pool.apply(&ECHO, arg).expect("echo"));
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        let bytes = (len * 8) as f64;
+        println!(
+            "{mb:>8} {:>16.0} {:>16.0} {:>16.0} {:>18.0}",
+            bytes / copy / 1e6,
+            bytes / one_way / 1e6,
+            2.0 * bytes / echo / 1e6,
+            bytes / codec / 1e6
+        );
+    }
+    let stats = pool.stats();
+    println!(
+        "\npool stats: {} tasks, {:.1} MB sent, {:.1} MB received, {} workers started",
+        stats.tasks,
+        stats.bytes_sent as f64 / 1e6,
+        stats.bytes_received as f64 / 1e6,
+        stats.workers_started
+    );
+    drop(pool);
+    std::thread::sleep(Duration::from_millis(1));
+    Ok(())
+}

@@ -1,0 +1,1078 @@
+//! A pool of real worker processes: `multiprocessing.Pool` with the spawn start method.
+//!
+//! (docs below)
+
+mod core;
+mod error;
+mod os;
+mod task;
+mod wire;
+mod worker;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use error::{PoolError, TaskError, TaskErrorKind};
+pub use task::{Registry, Task};
+pub use worker::worker_guard;
+
+use self::core::{ChunkReply, Done, Job, Shared, Status, TicketState};
+use self::wire::FrameBuilder;
+
+/// How long [`ProcessPoolBuilder::build`] waits for every worker to start and
+/// run its initializer, unless told otherwise.
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Counters of what crossed the pipes, from [`ProcessPool::stats`].
+///
+/// Bytes include the framing (lengths, task names, job ids), so
+/// `bytes_sent / tasks` is the true cost of one task on the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Bytes written to workers: task names, arguments, framing.
+    pub bytes_sent: u64,
+    /// Bytes read from workers: results, errors, framing.
+    pub bytes_received: u64,
+    /// Tasks (items) whose outcome came back from a worker, success or error.
+    pub tasks: u64,
+    /// Messages (chunks) written to workers, handshakes included.
+    pub messages_sent: u64,
+    /// Messages read from workers, handshakes included.
+    pub messages_received: u64,
+    /// Worker processes started, replacements included (see `maxtasksperchild`).
+    pub workers_started: u64,
+}
+
+/// Settings for a [`ProcessPool`]; mirrors the arguments of `multiprocessing.Pool`.
+#[must_use]
+pub struct ProcessPoolBuilder {
+    workers: usize,
+    maxtasksperchild: Option<usize>,
+    initializer: Option<(&'static str, Result<Vec<u8>, String>)>,
+    start_timeout: Duration,
+}
+
+impl ProcessPoolBuilder {
+    /// Number of worker processes (Python's `processes`; default: the machine's
+    /// logical cores).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers;
+        self
+    }
+
+    /// After this many tasks a worker exits and a fresh one takes its place
+    /// (Python's `maxtasksperchild`). A chunk of `map` counts as one task, as in
+    /// Python. Costs one process start per `n` tasks; useful when tasks leak.
+    pub fn maxtasksperchild(mut self, n: usize) -> Self {
+        self.maxtasksperchild = Some(n.max(1));
+        self
+    }
+
+    /// A registered task each worker runs once at start with `arg`, before any
+    /// other task (Python's `initializer` and `initargs`). Its result is thrown
+    /// away; use it to fill a worker's `static`s. If it panics, the pool fails to
+    /// start (or breaks, for a replacement worker) with its message.
+    pub fn initializer<A, R>(mut self, task: &Task<A, R>, arg: A) -> Self
+    where
+        A: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        let mut f = FrameBuilder::new(0, 64);
+        let arg = f.value(&arg).map(|()| {
+            let bytes = f.finish().unwrap_or_default();
+            bytes[9..].to_vec() // after the frame length, the kind and the value's length
+        });
+        self.initializer = Some((task.name(), arg));
+        self
+    }
+
+    /// How long to wait for every worker to start (default 30 s).
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// Starts the workers and waits until each has answered (and run its
+    /// initializer). Costs one process start per worker: see the module docs.
+    pub fn build(self) -> Result<ProcessPool, PoolError> {
+        if !worker::guard_called() {
+            return Err(PoolError::GuardNotCalled);
+        }
+        if self.workers == 0 {
+            return Err(PoolError::NoWorkers);
+        }
+        let mut init = FrameBuilder::new(wire::INIT, 64);
+        match &self.initializer {
+            None => {
+                init.name("");
+                init.bytes(&[]);
+            }
+            Some((name, arg)) => {
+                let arg = arg.as_ref().map_err(|e| {
+                    PoolError::Startup(format!(
+                        "the initializer's argument could not be serialized: {e}"
+                    ))
+                })?;
+                init.name(name);
+                init.bytes(arg);
+            }
+        }
+        let init = init.finish().map_err(PoolError::Startup)?;
+        let shared = Arc::new(Shared::new(self.workers, init, self.maxtasksperchild));
+        let pool = ProcessPool { shared };
+        for _ in 0..self.workers {
+            core::spawn_worker(&pool.shared)?;
+        }
+        let n = self.workers;
+        let deadline = Instant::now() + self.start_timeout;
+        let settled = pool.shared.wait_until(Some(deadline), |st| {
+            Shared::ready_count(st) >= n || !matches!(st.status, Status::Running)
+        });
+        if let Status::Broken(reason) = pool.shared.lock().status.clone() {
+            return Err(PoolError::Startup(reason.to_string()));
+        }
+        if !settled {
+            return Err(PoolError::Startup(format!(
+                "not every worker answered within {:?}: does main call runtime::process::worker_guard(...) \
+                 before anything slow?",
+                self.start_timeout
+            )));
+        }
+        Ok(pool)
+    }
+}
+
+/// A pool of worker processes running registered [`Task`]s; mirrors
+/// `multiprocessing.Pool` (spawn start method) and, for a dead worker,
+/// `concurrent.futures`' `BrokenProcessPool`.
+///
+/// See the [module docs](self) for what each call costs. Dropping the pool
+/// terminates it, like leaving Python's `with Pool() as pool:` block: workers
+/// are killed and reaped, and results not yet back fail with
+/// [`TaskErrorKind::Terminated`]. Use [`close`](Self::close) and
+/// [`join`](Self::join) to let queued work finish first.
+pub struct ProcessPool {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for ProcessPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessPool")
+            .field("workers", &self.shared.workers)
+            .field("pids", &self.worker_pids())
+            .finish()
+    }
+}
+
+impl ProcessPool {
+    /// A pool of `workers` processes with default settings.
+    pub fn new(workers: usize) -> Result<Self, PoolError> {
+        Self::builder().workers(workers).build()
+    }
+
+    /// Settings: workers, `maxtasksperchild`, initializer, start timeout.
+    pub fn builder() -> ProcessPoolBuilder {
+        ProcessPoolBuilder {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            maxtasksperchild: None,
+            initializer: None,
+            start_timeout: DEFAULT_START_TIMEOUT,
+        }
+    }
+
+    /// The number of worker processes the pool keeps.
+    pub fn workers(&self) -> usize {
+        self.shared.workers
+    }
+
+    /// The process ids of the current workers (for diagnostics and tests).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.shared.worker_pids()
+    }
+
+    /// What crossed the pipes so far.
+    pub fn stats(&self) -> PoolStats {
+        let c = &self.shared.counters;
+        PoolStats {
+            bytes_sent: c.bytes_sent.load(Ordering::Relaxed),
+            bytes_received: c.bytes_received.load(Ordering::Relaxed),
+            tasks: c.tasks.load(Ordering::Relaxed),
+            messages_sent: c.messages_sent.load(Ordering::Relaxed),
+            messages_received: c.messages_received.load(Ordering::Relaxed),
+            workers_started: c.workers_started.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether a worker died and broke the pool (every call now fails with
+    /// [`TaskErrorKind::BrokenPool`]).
+    pub fn is_broken(&self) -> bool {
+        matches!(self.shared.lock().status, Status::Broken(_))
+    }
+
+    /// Why the pool is broken, if it is: which worker, and how it ended.
+    pub fn broken_reason(&self) -> Option<String> {
+        match &self.shared.lock().status {
+            Status::Broken(reason) => Some(reason.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Submits one task; `on_done` gets its outcome on a pool thread. The
+    /// primitive under every other call, and the one an executor builds on.
+    ///
+    /// Costs: the argument is serialized here, on the calling thread; one frame
+    /// (about 20 bytes plus the task name and the argument) crosses to a worker
+    /// and one (about 20 bytes plus the result) comes back. `on_done` runs on
+    /// the reader thread of the worker that ran the task: keep it short, as a
+    /// slow callback delays every result behind it (Python's result-handler
+    /// thread has the same rule).
+    ///
+    /// If the pool refuses the task (closed, broken, terminated) or the
+    /// argument cannot be serialized, the error comes back here and `on_done`
+    /// is never called. Otherwise `on_done` is called exactly once, unless
+    /// [`Ticket::cancel`] returns `true`.
+    pub fn submit<A, R, F>(
+        &self,
+        task: &Task<A, R>,
+        arg: A,
+        on_done: F,
+    ) -> Result<Ticket, TaskError>
+    where
+        A: Serialize,
+        R: DeserializeOwned,
+        F: FnOnce(Result<R, TaskError>) + Send + 'static,
+    {
+        let id = self.shared.next_job_id();
+        let (frame, _count, failed) =
+            encode_chunk(id, task.name(), 0, &mut std::iter::once(arg), 1);
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        let ticket = Arc::new(TicketState::default());
+        let done: Done = Box::new(move |reply| {
+            on_done(reply.and_then(|mut r| r.next::<R>()));
+        });
+        let job = Job {
+            frame: frame.unwrap_or_default(),
+            id,
+            items: 1,
+            ticket: Some(ticket.clone()),
+            done,
+        };
+        match self.shared.enqueue(vec![job], false) {
+            Ok(()) => Ok(Ticket { state: ticket }),
+            Err((refused, _)) => Err(refused),
+        }
+    }
+
+    /// Runs one task and waits for its result (Python's `apply`).
+    pub fn apply<A, R>(&self, task: &Task<A, R>, arg: A) -> Result<R, TaskError>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+    {
+        self.apply_async(task, arg).get()
+    }
+
+    /// Submits one task and returns a handle to its result (Python's
+    /// `apply_async`). A refused task gives a handle that is already failed.
+    pub fn apply_async<A, R>(&self, task: &Task<A, R>, arg: A) -> AsyncResult<R>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+    {
+        self.apply_async_with(task, arg, |_| {}, |_| {})
+    }
+
+    /// [`apply_async`](Self::apply_async) with Python's `callback` and
+    /// `error_callback`: exactly one of them runs, on a pool thread, before the
+    /// result becomes ready. For a refused task `error_callback` runs here.
+    pub fn apply_async_with<A, R, C, E>(
+        &self,
+        task: &Task<A, R>,
+        arg: A,
+        callback: C,
+        error_callback: E,
+    ) -> AsyncResult<R>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+        C: FnOnce(&R) + Send + 'static,
+        E: FnOnce(&TaskError) + Send + 'static,
+    {
+        let cell = Arc::new(ResultCell::default());
+        let filler = cell.clone();
+        let complete = move |outcome: Result<R, TaskError>| {
+            match &outcome {
+                Ok(value) => callback(value),
+                Err(error) => error_callback(error),
+            }
+            filler.fill(outcome);
+        };
+        // `submit` either takes `complete` or hands the error back; keep a way
+        // to run it in the second case.
+        let slot = Arc::new(Mutex::new(Some(complete)));
+        let taker = slot.clone();
+        let submitted = self.submit(task, arg, move |outcome| {
+            if let Some(complete) = lock(&taker).take() {
+                complete(outcome);
+            }
+        });
+        if let Err(refused) = submitted
+            && let Some(complete) = lock(&slot).take()
+        {
+            complete(Err(refused));
+        }
+        AsyncResult { cell }
+    }
+
+    /// Runs `task` on every item and returns the results in order (Python's
+    /// `map`). Items go to workers in chunks of `chunksize` (one message per
+    /// chunk); `None` picks Python's default, `len / (4 * workers)` rounded up,
+    /// which suits many small tasks.
+    ///
+    /// The first failing item (lowest index) is the error; once a task fails no
+    /// new chunks are sent. Chunks are encoded as workers free up, so at most a
+    /// few thousand wait encoded at any time.
+    pub fn map<A, R, I>(
+        &self,
+        task: &Task<A, R>,
+        items: I,
+        chunksize: Option<usize>,
+    ) -> Result<Vec<R>, TaskError>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+        I: IntoIterator<Item = A>,
+    {
+        let items: Vec<A> = items.into_iter().collect();
+        let n = items.len();
+        if n == 0 {
+            return match Shared::refusal(&self.shared.lock().status, false) {
+                Some(refused) => Err(refused),
+                None => Ok(Vec::new()),
+            };
+        }
+        let chunksize = chunksize
+            .unwrap_or_else(|| auto_chunksize(n, self.workers()))
+            .max(1);
+        self.shared.start_feeding()?;
+        let feeding = Feeding(&self.shared);
+        let collector = Arc::new(MapCollector::<R> {
+            state: Mutex::new(MapState {
+                results: (0..n).map(|_| None).collect(),
+                outstanding: 0,
+                error: None,
+                wake_at: None,
+            }),
+            ready: Condvar::new(),
+        });
+        let (high, low) = water_marks(self.workers());
+        let mut items = items.into_iter();
+        let mut next = 0;
+        while next < n {
+            let room = {
+                let s = lock(&collector.state);
+                if s.error.is_some() {
+                    break;
+                }
+                high.saturating_sub(s.outstanding)
+            };
+            let mut batch = Vec::new();
+            let mut stop = None;
+            while batch.len() < room.max(1) && next < n {
+                let id = self.shared.next_job_id();
+                let (frame, count, failed) =
+                    encode_chunk(id, task.name(), next, &mut items, chunksize);
+                if let Some(frame) = frame {
+                    batch.push(Job {
+                        frame,
+                        id,
+                        items: count as u32,
+                        ticket: None,
+                        done: collector.clone().completion(next, count),
+                    });
+                }
+                next += count;
+                if let Some(error) = failed {
+                    stop = Some(error);
+                    break;
+                }
+            }
+            lock(&collector.state).outstanding += batch.len();
+            if let Err((refused, jobs)) = self.shared.enqueue(batch, true) {
+                let mut s = lock(&collector.state);
+                s.outstanding -= jobs.len();
+                s.record(refused.with_index(next.saturating_sub(1)));
+                break;
+            }
+            if let Some(error) = stop {
+                lock(&collector.state).record(error);
+                break;
+            }
+            if next < n {
+                collector.wait_until_at_most(low);
+            }
+        }
+        drop(feeding);
+        collector.wait_until_at_most(0);
+        let mut s = lock(&collector.state);
+        if let Some(error) = s.error.take() {
+            return Err(error);
+        }
+        let results = std::mem::take(&mut s.results);
+        Ok(results
+            .into_iter()
+            .map(|r| r.expect("every item has a result"))
+            .collect())
+    }
+
+    /// [`map`](Self::map) for tasks that take several arguments (Python's
+    /// `starmap`). A Rust task takes its arguments as one tuple, so `starmap`
+    /// is `map` over tuples, kept so code reads like the Python it mirrors:
+    /// `fn power((base, exp): (f64, i32)) -> f64`.
+    pub fn starmap<A, R, I>(
+        &self,
+        task: &Task<A, R>,
+        items: I,
+        chunksize: Option<usize>,
+    ) -> Result<Vec<R>, TaskError>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+        I: IntoIterator<Item = A>,
+    {
+        self.map(task, items, chunksize)
+    }
+
+    /// A lazy `map`: results in order, each as soon as it and those before it
+    /// are back (Python's `imap`; default chunksize 1). Items are taken from
+    /// `items` only as workers need them, so an endless iterator works.
+    pub fn imap<A, R, I>(
+        &self,
+        task: &Task<A, R>,
+        items: I,
+        chunksize: usize,
+    ) -> Imap<'_, A, R, I::IntoIter>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+        I: IntoIterator<Item = A>,
+    {
+        Imap::new(self, task, items.into_iter(), chunksize, true)
+    }
+
+    /// Like [`imap`](Self::imap), but results come in the order they finish
+    /// (Python's `imap_unordered`); each is `(index, result)`.
+    pub fn imap_unordered<A, R, I>(
+        &self,
+        task: &Task<A, R>,
+        items: I,
+        chunksize: usize,
+    ) -> Imap<'_, A, R, I::IntoIter>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + 'static,
+        I: IntoIterator<Item = A>,
+    {
+        Imap::new(self, task, items.into_iter(), chunksize, false)
+    }
+
+    /// No new tasks; queued ones still run (Python's `close`). Workers exit once
+    /// the queue is empty.
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Waits for every worker to exit after [`close`](Self::close) or
+    /// [`terminate`](Self::terminate) (Python's `join`), reaping each one.
+    pub fn join(&self) -> Result<(), PoolError> {
+        if matches!(self.shared.lock().status, Status::Running) {
+            return Err(PoolError::StillRunning);
+        }
+        if core::on_pool_thread() {
+            return Err(PoolError::JoinFromPoolThread);
+        }
+        self.shared.wait_until(None, Shared::all_gone);
+        self.shared.join_threads();
+        Ok(())
+    }
+
+    /// Stops now (Python's `terminate`): workers are killed with SIGKILL and
+    /// reaped, queued and running tasks fail with [`TaskErrorKind::Terminated`].
+    pub fn terminate(&self) {
+        self.shared.terminate();
+    }
+}
+
+impl Drop for ProcessPool {
+    fn drop(&mut self) {
+        self.shared.terminate();
+    }
+}
+
+/// Python's `multiprocessing.Pool.map` default: 4 chunks per worker.
+fn auto_chunksize(n: usize, workers: usize) -> usize {
+    n.div_ceil(4 * workers.max(1)).max(1)
+}
+
+/// How many chunks a `map` keeps queued or in flight (high), and when it
+/// queues more (low): enough to fill every worker's window twice.
+fn water_marks(workers: usize) -> (usize, usize) {
+    let high = (workers.max(1) * core::MAX_WINDOW * 2).max(64);
+    (high, high / 2)
+}
+
+/// Encodes up to `chunksize` items from `items` into one TASK frame.
+/// Returns the frame (if any item was encoded), how many items were taken, and
+/// the error for the item that could not be serialized (the last one taken).
+fn encode_chunk<A: Serialize>(
+    id: u64,
+    name: &str,
+    first: usize,
+    items: &mut dyn Iterator<Item = A>,
+    chunksize: usize,
+) -> (Option<Vec<u8>>, usize, Option<TaskError>) {
+    let mut f = FrameBuilder::new(wire::TASK, 32 + name.len());
+    f.u64(id);
+    f.name(name);
+    let count_at = f.mark();
+    f.u32(0);
+    let mut encoded = 0u32;
+    let mut taken = 0;
+    let mut failed = None;
+    for item in items.take(chunksize) {
+        taken += 1;
+        if let Err(e) = f.value(&item) {
+            failed = Some(TaskError::new(
+                first + taken - 1,
+                TaskErrorKind::Unserializable,
+                format!(
+                    "the argument (a `{}`) of task {name:?} could not be serialized: {e}",
+                    std::any::type_name::<A>()
+                ),
+            ));
+            break;
+        }
+        encoded += 1;
+    }
+    if encoded == 0 {
+        return (None, taken, failed);
+    }
+    match f.finish() {
+        Ok(mut frame) => {
+            frame[count_at..count_at + 4].copy_from_slice(&encoded.to_le_bytes());
+            (Some(frame), taken, failed)
+        }
+        Err(e) => (
+            None,
+            taken,
+            Some(TaskError::new(first, TaskErrorKind::Unserializable, e)),
+        ),
+    }
+}
+
+/// Unregisters a `map`'s feeding when it ends, even by an early return.
+struct Feeding<'a>(&'a Shared);
+impl Drop for Feeding<'_> {
+    fn drop(&mut self) {
+        self.0.stop_feeding();
+    }
+}
+
+struct MapState<R> {
+    results: Vec<Option<R>>,
+    outstanding: usize,
+    error: Option<TaskError>,
+    wake_at: Option<usize>,
+}
+
+impl<R> MapState<R> {
+    fn record(&mut self, error: TaskError) {
+        if self
+            .error
+            .as_ref()
+            .is_none_or(|e| error.index() < e.index())
+        {
+            self.error = Some(error);
+        }
+    }
+}
+
+struct MapCollector<R> {
+    state: Mutex<MapState<R>>,
+    ready: Condvar,
+}
+
+impl<R: DeserializeOwned + Send + 'static> MapCollector<R> {
+    fn completion(self: Arc<Self>, first: usize, count: usize) -> Done {
+        Box::new(move |reply: Result<ChunkReply<'_>, TaskError>| {
+            // Decode outside the lock: results of other workers keep flowing.
+            let mut values = Vec::with_capacity(count);
+            let mut failed = None;
+            match reply {
+                Ok(mut reply) => {
+                    for k in 0..count {
+                        match reply.next::<R>() {
+                            Ok(v) => values.push(v),
+                            Err(e) => {
+                                failed = Some(e.with_index(first + k));
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => failed = Some(e.with_index(first)),
+            }
+            let mut s = lock(&self.state);
+            for (k, v) in values.into_iter().enumerate() {
+                s.results[first + k] = Some(v);
+            }
+            let had_error = s.error.is_some();
+            if let Some(e) = failed {
+                s.record(e);
+            }
+            s.outstanding -= 1;
+            if let Some(at) = s.wake_at
+                && (s.outstanding <= at || (!had_error && s.error.is_some()))
+            {
+                s.wake_at = None;
+                self.ready.notify_one();
+            }
+        })
+    }
+
+    fn wait_until_at_most(&self, at: usize) {
+        let mut s = lock(&self.state);
+        while s.outstanding > at && (at == 0 || s.error.is_none()) {
+            s.wake_at = Some(at);
+            s = self.ready.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        s.wake_at = None;
+    }
+}
+
+/// The handle [`ProcessPool::submit`] returns: where the task is, and a way to
+/// cancel it before a worker takes it.
+#[derive(Clone)]
+pub struct Ticket {
+    state: Arc<TicketState>,
+}
+
+/// Where a submitted task is (see [`Ticket::state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// Waiting in the parent's queue; [`Ticket::cancel`] can still stop it.
+    Queued,
+    /// Written to a worker's pipe: it runs, or waits behind the tasks before it
+    /// on that worker. Too late to cancel (as for a `concurrent.futures` call
+    /// that reached the call queue).
+    Running,
+    /// Its outcome was delivered.
+    Finished,
+    /// Cancelled before it started.
+    Cancelled,
+}
+
+impl Ticket {
+    /// Cancels the task if no worker has taken it yet. On `true` the task never
+    /// runs and its `on_done` is dropped without being called; on `false` it
+    /// runs (or ran) and `on_done` is called as usual. Mirrors `Future.cancel`.
+    pub fn cancel(&self) -> bool {
+        self.state.cancel()
+    }
+
+    /// Where the task is now.
+    pub fn state(&self) -> TaskState {
+        match self.state.get() {
+            TicketState::QUEUED => TaskState::Queued,
+            TicketState::RUNNING => TaskState::Running,
+            TicketState::FINISHED => TaskState::Finished,
+            _ => TaskState::Cancelled,
+        }
+    }
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Ticket").field(&self.state()).finish()
+    }
+}
+
+struct ResultCell<R> {
+    value: Mutex<CellState<R>>,
+    ready: Condvar,
+}
+
+struct CellState<R> {
+    outcome: Option<Result<R, TaskError>>,
+    done: bool,
+    waiters: usize,
+}
+
+impl<R> Default for ResultCell<R> {
+    fn default() -> Self {
+        Self {
+            value: Mutex::new(CellState {
+                outcome: None,
+                done: false,
+                waiters: 0,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+impl<R> ResultCell<R> {
+    fn fill(&self, outcome: Result<R, TaskError>) {
+        let mut s = lock(&self.value);
+        s.outcome = Some(outcome);
+        s.done = true;
+        if s.waiters > 0 {
+            self.ready.notify_all();
+        }
+    }
+
+    /// Waits until done or the deadline; returns whether it is done.
+    fn wait_deadline(&self, deadline: Option<Instant>) -> bool {
+        let mut s = lock(&self.value);
+        while !s.done {
+            s.waiters += 1;
+            s = match deadline {
+                None => self.ready.wait(s).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        s.waiters -= 1;
+                        return false;
+                    }
+                    self.ready
+                        .wait_timeout(s, d - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+            };
+            s.waiters -= 1;
+        }
+        true
+    }
+}
+
+/// The result of [`ProcessPool::apply_async`], to be collected later; mirrors
+/// `multiprocessing.pool.AsyncResult`.
+pub struct AsyncResult<R> {
+    cell: Arc<ResultCell<R>>,
+}
+
+impl<R> AsyncResult<R> {
+    /// Whether the result (or error) is back.
+    pub fn ready(&self) -> bool {
+        lock(&self.cell.value).done
+    }
+
+    /// Whether it is back and is not an error (Python's `successful`, which
+    /// raises if not ready; here that is `None`).
+    pub fn successful(&self) -> Option<bool> {
+        let s = lock(&self.cell.value);
+        s.done.then(|| matches!(s.outcome, Some(Ok(_))))
+    }
+
+    /// Waits until it is back.
+    pub fn wait(&self) {
+        self.cell.wait_deadline(None);
+    }
+
+    /// Waits at most `timeout`; returns whether it is back.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.cell.wait_deadline(Some(Instant::now() + timeout))
+    }
+
+    /// Waits for the result. Never hangs on a dead worker: a broken pool fails
+    /// every pending result with [`TaskErrorKind::BrokenPool`].
+    pub fn get(self) -> Result<R, TaskError> {
+        self.cell.wait_deadline(None);
+        self.take()
+    }
+
+    /// Waits at most `timeout` for the result; after that,
+    /// [`TaskErrorKind::TimedOut`] and the result is given up (use
+    /// [`wait_timeout`](Self::wait_timeout) to keep waiting).
+    pub fn get_timeout(self, timeout: Duration) -> Result<R, TaskError> {
+        if self.cell.wait_deadline(Some(Instant::now() + timeout)) {
+            self.take()
+        } else {
+            Err(TaskError::timed_out(timeout))
+        }
+    }
+
+    fn take(&self) -> Result<R, TaskError> {
+        lock(&self.cell.value).outcome.take().unwrap_or_else(|| {
+            Err(TaskError::new(
+                0,
+                TaskErrorKind::BrokenPool,
+                "the result was already taken",
+            ))
+        })
+    }
+}
+
+impl<R> fmt::Debug for AsyncResult<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncResult")
+            .field("ready", &self.ready())
+            .finish()
+    }
+}
+
+struct ImapState<R> {
+    /// Ordered: results by index. Unordered: in arrival order.
+    by_index: BTreeMap<usize, Result<R, TaskError>>,
+    arrived: VecDeque<(usize, Result<R, TaskError>)>,
+    outstanding: usize,
+    waiting: bool,
+}
+
+struct ImapShared<R> {
+    state: Mutex<ImapState<R>>,
+    ready: Condvar,
+    ordered: bool,
+}
+
+impl<R: DeserializeOwned + Send + 'static> ImapShared<R> {
+    fn push(&self, s: &mut ImapState<R>, index: usize, outcome: Result<R, TaskError>) {
+        if self.ordered {
+            s.by_index.insert(index, outcome);
+        } else {
+            s.arrived.push_back((index, outcome));
+        }
+    }
+
+    fn completion(self: Arc<Self>, first: usize, count: usize) -> Done {
+        Box::new(move |reply: Result<ChunkReply<'_>, TaskError>| {
+            let mut outcomes = Vec::with_capacity(count);
+            match reply {
+                Ok(mut reply) => {
+                    for k in 0..count {
+                        outcomes.push(reply.next::<R>().map_err(|e| e.with_index(first + k)));
+                    }
+                }
+                Err(e) => outcomes.extend((0..count).map(|k| Err(e.clone().with_index(first + k)))),
+            }
+            let mut s = lock(&self.state);
+            for (k, outcome) in outcomes.into_iter().enumerate() {
+                self.push(&mut s, first + k, outcome);
+            }
+            s.outstanding -= 1;
+            if s.waiting {
+                s.waiting = false;
+                self.ready.notify_one();
+            }
+        })
+    }
+}
+
+/// The iterator [`ProcessPool::imap`] and [`ProcessPool::imap_unordered`] return.
+///
+/// `imap` yields `(index, result)` in index order; `imap_unordered` in the order
+/// results arrive. A failed item is an `Err` for that item; iteration goes on.
+pub struct Imap<'p, A, R, I> {
+    pool: &'p ProcessPool,
+    name: &'static str,
+    items: Option<I>,
+    chunksize: usize,
+    next_index: usize,
+    next_out: usize,
+    shared: Arc<ImapShared<R>>,
+    feeding: bool,
+    _arg: PhantomData<fn(A)>,
+}
+
+impl<'p, A, R, I> Imap<'p, A, R, I>
+where
+    A: Serialize,
+    R: DeserializeOwned + Send + 'static,
+    I: Iterator<Item = A>,
+{
+    fn new(
+        pool: &'p ProcessPool,
+        task: &Task<A, R>,
+        items: I,
+        chunksize: usize,
+        ordered: bool,
+    ) -> Self {
+        let shared = Arc::new(ImapShared {
+            state: Mutex::new(ImapState {
+                by_index: BTreeMap::new(),
+                arrived: VecDeque::new(),
+                outstanding: 0,
+                waiting: false,
+            }),
+            ready: Condvar::new(),
+            ordered,
+        });
+        let mut imap = Self {
+            pool,
+            name: task.name(),
+            items: Some(items),
+            chunksize: chunksize.max(1),
+            next_index: 0,
+            next_out: 0,
+            shared,
+            feeding: false,
+            _arg: PhantomData,
+        };
+        match pool.shared.start_feeding() {
+            Ok(()) => imap.feeding = true,
+            Err(refused) => {
+                imap.items = None;
+                let mut s = lock(&imap.shared.state);
+                imap.shared.push(&mut s, 0, Err(refused));
+            }
+        }
+        imap
+    }
+
+    /// Queues chunks until `high` are outstanding or the items run out.
+    fn feed(&mut self) {
+        let Some(items) = self.items.as_mut() else {
+            return;
+        };
+        let (high, _) = water_marks(self.pool.workers());
+        let room = high.saturating_sub(lock(&self.shared.state).outstanding);
+        if room < high / 2 {
+            return;
+        }
+        let mut batch = Vec::new();
+        let mut failures = Vec::new();
+        let mut exhausted = false;
+        while batch.len() < room {
+            let id = self.pool.shared.next_job_id();
+            let first = self.next_index;
+            let (frame, taken, failed) = encode_chunk(id, self.name, first, items, self.chunksize);
+            self.next_index += taken;
+            let had_failure = failed.is_some();
+            if let Some(frame) = frame {
+                let count = taken - usize::from(failed.is_some());
+                batch.push(Job {
+                    frame,
+                    id,
+                    items: count as u32,
+                    ticket: None,
+                    done: self.shared.clone().completion(first, count),
+                });
+            }
+            if let Some(e) = failed {
+                failures.push(e);
+            }
+            if taken < self.chunksize && !had_failure || taken == 0 {
+                exhausted = true;
+                break;
+            }
+        }
+        let queued = batch.len();
+        lock(&self.shared.state).outstanding += queued;
+        let refused = self.pool.shared.enqueue(batch, true).err();
+        let mut s = lock(&self.shared.state);
+        for e in failures {
+            let index = e.index();
+            self.shared.push(&mut s, index, Err(e));
+        }
+        if let Some((refused, jobs)) = refused {
+            s.outstanding -= jobs.len();
+            // Every item of the refused chunks fails; then the iteration ends.
+            let mut index = self
+                .next_out
+                .max(s.by_index.keys().next_back().map_or(0, |k| k + 1));
+            for job in &jobs {
+                for _ in 0..job.items {
+                    self.shared
+                        .push(&mut s, index, Err(refused.clone().with_index(index)));
+                    index += 1;
+                }
+            }
+            if jobs.is_empty() {
+                self.shared.push(
+                    &mut s,
+                    self.next_out,
+                    Err(refused.with_index(self.next_out)),
+                );
+            }
+            exhausted = true;
+        }
+        drop(s);
+        if exhausted {
+            self.stop_feeding();
+        }
+    }
+
+    fn stop_feeding(&mut self) {
+        self.items = None;
+        if std::mem::take(&mut self.feeding) {
+            self.pool.shared.stop_feeding();
+        }
+    }
+}
+
+impl<A, R, I> Iterator for Imap<'_, A, R, I>
+where
+    A: Serialize,
+    R: DeserializeOwned + Send + 'static,
+    I: Iterator<Item = A>,
+{
+    type Item = (usize, Result<R, TaskError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.feed();
+            let shared = self.shared.clone();
+            let mut s = lock(&shared.state);
+            let found = if shared.ordered {
+                s.by_index
+                    .remove(&self.next_out)
+                    .map(|r| (self.next_out, r))
+            } else {
+                s.arrived.pop_front()
+            };
+            if let Some(item) = found {
+                if shared.ordered {
+                    self.next_out += 1;
+                }
+                return Some(item);
+            }
+            if self.items.is_none() && s.outstanding == 0 {
+                // Ordered: results past a gap left by a refused chunk.
+                if let Some((&k, _)) = s.by_index.iter().next() {
+                    self.next_out = k;
+                    continue;
+                }
+                return None;
+            }
+            let (_, low) = water_marks(self.pool.workers());
+            if self.items.is_some() && s.outstanding <= low {
+                continue; // queue more before sleeping
+            }
+            s.waiting = true;
+            drop(shared.ready.wait(s).unwrap_or_else(|p| p.into_inner()));
+        }
+    }
+}
+
+impl<A, R, I> Drop for Imap<'_, A, R, I> {
+    fn drop(&mut self) {
+        self.items = None;
+        if std::mem::take(&mut self.feeding) {
+            self.pool.shared.stop_feeding();
+        }
+    }
+}

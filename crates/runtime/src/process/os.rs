@@ -1,0 +1,135 @@
+//! The operating-system side: starting a worker, its file descriptors, and
+//! making sure it dies with its parent.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::thread;
+
+/// The argument that marks a process as a worker: `<exe> --parlab-process-worker <parent pid>`.
+/// It shows up in `ps`, like Python's `--multiprocessing-fork`.
+pub(crate) const WORKER_FLAG: &str = "--parlab-process-worker";
+
+/// Pipe buffer size asked of the kernel (Linux's default is 64 KiB; 1 MiB is the
+/// unprivileged maximum in `/proc/sys/fs/pipe-max-size`). A bigger pipe means
+/// fewer sleeps and wake-ups per megabyte moved.
+const PIPE_BYTES: i32 = 1 << 20;
+
+type SpawnReply = mpsc::SyncSender<io::Result<Child>>;
+
+/// Starts a worker: this same executable, with the worker flag, stdin and stdout
+/// as the two pipes, stderr shared with the parent.
+///
+/// Every worker is started from one long-lived thread. Linux sends the
+/// parent-death signal when the *thread* that started a child exits, not the
+/// process, so starting workers from a short-lived thread (a test, a pool's
+/// writer replacing a worker) would kill them when that thread ends.
+pub(crate) fn spawn_worker() -> io::Result<Child> {
+    static SPAWNER: OnceLock<mpsc::Sender<SpawnReply>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnReply>();
+        // If the thread cannot start, the send below fails and says so.
+        let _ = thread::Builder::new()
+            .name("process-pool-spawner".into())
+            .spawn(move || {
+                for reply in rx {
+                    let _ = reply.send(start_worker());
+                }
+            });
+        tx
+    });
+    let (reply, answer) = mpsc::sync_channel(1);
+    spawner
+        .send(reply)
+        .map_err(|_| io::Error::other("the process-pool spawner thread is not running"))?;
+    answer
+        .recv()
+        .map_err(|_| io::Error::other("the process-pool spawner thread stopped"))?
+}
+
+fn start_worker() -> io::Result<Child> {
+    let exe = std::env::current_exe()?;
+    // `/proc/self/exe` runs the very file this process runs, even if cargo has
+    // rebuilt the binary on disk since it started.
+    let program: OsString = if cfg!(target_os = "linux") {
+        "/proc/self/exe".into()
+    } else {
+        exe.clone().into_os_string()
+    };
+    let mut command = Command::new(program);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.arg0(&exe);
+    }
+    let child = command
+        .arg(WORKER_FLAG)
+        .arg(std::process::id().to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    if let Some(stdin) = &child.stdin {
+        grow_pipe(stdin);
+    }
+    if let Some(stdout) = &child.stdout {
+        grow_pipe(stdout);
+    }
+    Ok(child)
+}
+
+/// Best effort: a pipe that stays at 64 KiB still works, only slower.
+fn grow_pipe(fd: &impl AsRawFd) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: F_SETPIPE_SZ on a pipe descriptor we own reads no memory of ours;
+    // on failure it returns -1 and changes nothing.
+    unsafe {
+        libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_BYTES);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (fd, PIPE_BYTES);
+}
+
+/// In a worker: keeps stdin and stdout for the protocol on new descriptors, then
+/// points fd 0 at `/dev/null` and fd 1 at stderr, so a task that reads stdin or
+/// prints cannot corrupt the stream. Returns (requests, results).
+pub(crate) fn take_protocol_pipes() -> io::Result<(std::fs::File, std::fs::File)> {
+    use std::os::fd::AsFd;
+    // `try_clone_to_owned` is `F_DUPFD_CLOEXEC`: the copies are not inherited by
+    // programs a task might start, so only this process holds the pipes.
+    let requests = io::stdin().as_fd().try_clone_to_owned()?;
+    let results = io::stdout().as_fd().try_clone_to_owned()?;
+    let null = std::fs::File::open("/dev/null")?;
+    // SAFETY: dup2 only replaces descriptors 0 and 1 with copies of descriptors
+    // that are open for the duration of the calls; no memory is touched.
+    let ok = unsafe { libc::dup2(null.as_raw_fd(), 0) >= 0 && libc::dup2(2, 1) >= 0 };
+    if !ok {
+        return Err(io::Error::last_os_error());
+    }
+    grow_pipe(&requests);
+    grow_pipe(&results);
+    Ok((requests.into(), results.into()))
+}
+
+/// In a worker: asks the kernel to SIGKILL this process when its parent dies,
+/// then checks the parent is still the one that started it (it may have died
+/// before the request). Returns false if the parent is already gone.
+pub(crate) fn die_with_parent(parent: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+    }
+    // SAFETY: getppid has no preconditions.
+    let ppid = unsafe { libc::getppid() };
+    ppid as u32 == parent
+}
