@@ -19,6 +19,34 @@ pub enum Command {
     },
     /// Run a lesson's experiments (configs/<lesson>.toml) or any config file.
     Run(RunArgs),
+    /// Build and test your exercises: which pass, which fail, what to do next.
+    Check {
+        /// Check one lesson only (e.g. lesson-05).
+        lesson: Option<String>,
+        /// Run the same tests against the reference solutions instead.
+        #[arg(long)]
+        solutions: bool,
+    },
+    /// Print the hint of an exercise.
+    Hint {
+        /// The exercise's name, as `cargo xtask check` prints it.
+        exercise: String,
+    },
+    /// Ask a lesson's quick checks in the terminal.
+    Quiz {
+        /// A lesson id such as lesson-05.
+        lesson: String,
+        /// Grade these answers (1-based, comma-separated, e.g. 2,1,3) without asking.
+        #[arg(long, value_name = "LIST")]
+        answers: Option<String>,
+    },
+    /// Write configs/<name>.toml from a lesson's defaults, every key commented.
+    New {
+        /// A lesson id such as lesson-05.
+        lesson: String,
+        /// The new config's name (configs/<name>.toml).
+        name: String,
+    },
 }
 
 #[derive(Args)]

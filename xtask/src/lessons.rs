@@ -2,12 +2,11 @@
 
 /// Every lesson with experiments, in course order.
 pub fn all() -> Vec<lab::Lesson> {
-    vec![lesson_05_amdahl_gustafson::lesson()]
+    vec![lesson_01_gil::lesson(), lesson_05_amdahl_gustafson::lesson()]
 }
 
 /// Lessons of the course not built yet: (id, title).
 pub const PLANNED: &[(&str, &str)] = &[
-    ("lesson-01", "the GIL analogue: why threads don't speed up CPU-bound interpreted code"),
     ("lesson-02", "pools of threads and of processes; the cost of moving data"),
     ("lesson-03", "executors and futures: submit, result, as_completed, wait, cancel"),
     ("lesson-04", "parallel loops: joblib-style Parallel/delayed on rayon; sharing without copying"),

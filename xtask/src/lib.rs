@@ -1,16 +1,22 @@
 //! The parlab driver, run as `cargo xtask <command>` (the cargo-xtask convention:
 //! an alias in `.cargo/config.toml` builds and runs this workspace member).
 //!
-//! Commands: `list` (lessons, kinds and keys) and `run` (a lesson's experiments or
-//! any config file). Each command is one module; the work lives in the `lab`
-//! crate and the lesson crates, so tests call the same code.
+//! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
+//! config file), `new` (a commented config to design an experiment), and the
+//! coursework commands `check`, `hint` and `quiz`. Each command is one module; the
+//! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
 //! id, a flag).
 
+mod check;
 mod cli;
+pub mod coursework;
+mod hint;
 pub mod lessons;
 mod list;
+mod new;
+pub mod quiz;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -31,10 +37,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { 0 });
         }
     };
-    match cli.command {
-        cli::Command::List { lesson } => list::list(lesson.as_deref()),
-        cli::Command::Run(args) => run::run(args),
-    }
+    let result = match cli.command {
+        cli::Command::List { lesson } => Ok(list::list(lesson.as_deref())),
+        cli::Command::Run(args) => Ok(run::run(args)),
+        cli::Command::Check { lesson, solutions } => check::check(lesson.as_deref(), solutions),
+        cli::Command::Hint { exercise } => hint::hint(&exercise),
+        cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
+        cli::Command::New { lesson, name } => new::new(&lesson, &name),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
 }
 
 /// The workspace root: where `configs/` and `results/` live.

@@ -1,0 +1,87 @@
+//! `cargo xtask new <lesson> <name>`: write `configs/<name>.toml`, a config with
+//! one experiment of every kind of the lesson and every key commented, ready to
+//! edit.
+
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+pub fn new(lesson_id: &str, name: &str) -> anyhow::Result<ExitCode> {
+    let all = crate::lessons::all();
+    let Some(lesson) = all.iter().find(|l| l.id == lesson_id) else {
+        bail!("unknown lesson \"{lesson_id}\"\n  = lessons: {}", all.iter().map(|l| l.id).collect::<Vec<_>>().join(", "));
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        bail!("\"{name}\" cannot name a config file: use letters, digits, `-` and `_`");
+    }
+    let root = crate::workspace_root();
+    let path = root.join("configs").join(format!("{name}.toml"));
+    if path.exists() {
+        bail!("{} exists already; pick another name or edit that file", crate::shown(&path));
+    }
+    // The lesson's own config supplies sensible sweeps and quick sizes.
+    let default_path = lab::config::lesson_config_path(&root, lesson.id);
+    let defaults = lab::config::load(&default_path, &crate::shown(&default_path), &all)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("reading the defaults of {lesson_id}"))?;
+
+    let mut text = String::new();
+    let _ = writeln!(text, "# {name}: an experiment design for {} — {}", lesson.id, lesson.title);
+    let _ = writeln!(text, "# Run it:   cargo xtask run configs/{name}.toml      (--quick for small sizes)");
+    let _ = writeln!(text, "# Keys:     cargo xtask list {}", lesson.id);
+    let _ = writeln!(text, "# Delete the experiments you don't need; sweep any key under [experiment.sweep].\n");
+    let _ = writeln!(text, "lesson = \"{}\"\n", lesson.id);
+    let _ = writeln!(text, "[run]\nrepeats = {}    # timed runs per point, 1 to 1000; tables show the median", defaults.plan.repeats);
+    let _ = writeln!(text, "warmup = {}     # untimed runs before timing, 0 to 100", defaults.plan.warmup);
+    for kind in &lesson.kinds {
+        let base = defaults.experiments.iter().find(|e| e.kind == kind.name());
+        let kind_defaults = kind.defaults();
+        let _ = writeln!(text, "\n# {} — {}", kind.name(), kind.about());
+        let _ = writeln!(text, "[[experiment]]\nname = \"{}\"\nkind = \"{}\"", kind.name(), kind.name());
+        let swept: Vec<&str> = base.map(|b| b.sweep.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
+        for key in kind.keys() {
+            if swept.contains(&key.name) {
+                continue;
+            }
+            let value = base.and_then(|b| b.params.get(key.name)).or_else(|| kind_defaults.get(key.name));
+            comment(&mut text, &key);
+            match value {
+                Some(v) => {
+                    let _ = writeln!(text, "{} = {v}", key.name);
+                }
+                None => {
+                    let _ = writeln!(text, "# {} = ...", key.name);
+                }
+            }
+        }
+        if let Some(b) = base {
+            if !b.sweep.is_empty() {
+                let _ = writeln!(text, "[experiment.sweep]");
+                for (k, values) in &b.sweep {
+                    if let Some(key) = kind.keys().into_iter().find(|d| d.name == k) {
+                        comment(&mut text, &key);
+                    }
+                    let list: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                    let _ = writeln!(text, "{k} = [{}]", list.join(", "));
+                }
+            }
+            if !b.quick.is_empty() {
+                let _ = writeln!(text, "[experiment.quick]   # used by --quick");
+                for (k, v) in &b.quick {
+                    let _ = writeln!(text, "{k} = {v}");
+                }
+            }
+        }
+    }
+    // The file we write must load: check it before writing.
+    lab::config::parse(&text, &crate::shown(&path), &all).map_err(|e| anyhow::anyhow!("internal error, the generated config does not load:\n{e}"))?;
+    lab::report::write_atomic(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", crate::shown(&path));
+    println!("run it: cargo xtask run configs/{name}.toml");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn comment(text: &mut String, key: &lab::KeyDoc) {
+    let range = key.range.as_ref().map(|r| format!("; {r}")).unwrap_or_default();
+    let _ = writeln!(text, "# {} ({}{range})", key.doc, key.ty);
+}
