@@ -95,5 +95,6 @@ macro_rules! config_tests {
 }
 
 config_tests! {
+    lesson_01_quick_run_matches_its_snapshots => "lesson-01",
     lesson_05_quick_run_matches_its_snapshots => "lesson-05",
 }

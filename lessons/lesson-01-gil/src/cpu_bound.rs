@@ -1,0 +1,95 @@
+//! `cpu-bound`: CPU-bound interpreted tasks on `workers` threads that share one
+//! interpreter lock. The work is fixed, the threads take turns, and the time does
+//! not fall: no speedup. The lock's counters show the turns being taken.
+//!
+//! One extra row, `lock = "none"`, runs the same arithmetic on one thread with
+//! no interpreter and no lock checks at all; `single_thread_vs_no_checks` is the
+//! one-worker time under the lock divided by that time: what the check at every
+//! step costs when nobody else wants the lock.
+
+use crate::work::{CpuWork, checksum, locked_interpreter, ms, on_one_interpreter, round3};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+
+lab::params! {
+    /// CPU-bound interpreted tasks on threads of one interpreter.
+    pub struct Params {
+        /// Independent tasks, split into contiguous chunks across the workers.
+        pub tasks: u64 = 8 => at_least(1),
+        /// Interpreted steps ("bytecodes") per task; each depends on the one before.
+        pub steps_per_task: u64 = 3_000_000 => at_least(1),
+        /// SplitMix64 rounds in one step (about 3.5 ns each): the size of a "bytecode".
+        pub rounds_per_step: u32 = crate::work::DEFAULT_ROUNDS_PER_STEP => between(1, 1_000),
+        /// How long a waiting thread waits before it asks the holder to drop the lock, in µs (`sys.setswitchinterval`; CPython's default is 5000).
+        pub switch_interval_us: u64 = 5_000 => between(1, 10_000_000),
+        /// Threads running the tasks, all attached to one interpreter; sweep it.
+        pub workers: Workers = Workers::Count(1),
+    }
+}
+
+pub fn kind() -> Box<dyn lab::Kind> {
+    lab::kind::<Params>(
+        "cpu-bound",
+        "CPU-bound interpreted tasks on threads sharing one interpreter lock: the threads take turns, so no speedup.",
+        run,
+    )
+}
+
+fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
+    let mut report = Report::new();
+    let mut locked_one = None;
+    let mut unlocked_one = None;
+    for point in points {
+        let p = &point.params;
+        let workers = p.workers.get();
+        let work = CpuWork {
+            tasks: p.tasks,
+            steps_per_task: p.steps_per_task,
+            rounds_per_step: p.rounds_per_step,
+        };
+        let ((sum, stats), timing) = ctx.measure(&format!("gil, workers = {workers}"), || {
+            // A fresh interpreter per run, so its counters describe this run only.
+            let interp = locked_interpreter(p.switch_interval_us);
+            let sum = on_one_interpreter(&interp, work.tasks, workers, |py, t| {
+                work.interpreted(py, t)
+            });
+            (sum, interp.stats())
+        });
+        report.push(
+            point
+                .row()
+                .param("lock", "gil")
+                .metric("steps", work.total_steps())
+                .metric("checksum", sum)
+                .measured("acquisitions", stats.acquisitions)
+                .measured("switches", stats.switches)
+                .measured("forced_switches", stats.forced_switches)
+                .measured("wait_ms", ms(stats.wait_ns))
+                .timing(timing),
+        );
+
+        if workers == 1 && unlocked_one.is_none() {
+            locked_one = Some(timing.median_s);
+            // The same work on this thread with no interpreter: no `with_gil`,
+            // no check after each step.
+            let (sum, timing) = ctx.measure("no lock checks, workers = 1", || {
+                checksum((0..work.tasks).map(|t| work.without_checks(t)))
+            });
+            unlocked_one = Some(timing.median_s);
+            report.push(
+                Row::new()
+                    .param("workers", 1)
+                    .param("lock", "none")
+                    .metric("steps", work.total_steps())
+                    .metric("checksum", sum)
+                    .timing(timing),
+            );
+        }
+    }
+    if let (Some(locked), Some(unlocked)) = (locked_one, unlocked_one) {
+        report.summary_measured("single_thread_vs_no_checks", round3(locked / unlocked));
+    }
+    report.note("the time stays flat as workers grow: one lock, so one thread runs steps at a time, whatever the cores");
+    report.note("forced_switches ≈ run time / switch interval; wait_ms is the time threads spent queued for the lock");
+    report.note("single_thread_vs_no_checks = one worker under the lock / the same steps with no checks (1.0 = free)");
+    Ok(report)
+}

@@ -1,0 +1,100 @@
+//! `free-threaded`: the `cpu-bound` work on an interpreter with no global lock
+//! (python3.13t, PEP 703). Steps of every thread run at once, so the speedup
+//! climbs to the core count, but each step pays for what the lock used to make
+//! safe: `refcount_ops_per_step` atomic reference-count updates (see
+//! [`runtime::gil::FreeThreading`]).
+//!
+//! One extra row, `build = "gil"`, runs the same work on one thread of an
+//! interpreter with the lock; `single_thread_vs_gil` is the one-worker
+//! free-threaded time divided by it: the single-thread price of free threading.
+
+use crate::work::{CpuWork, locked_interpreter, on_one_interpreter, round3};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use runtime::gil::{Config, FreeThreading, Interpreter};
+
+lab::params! {
+    /// The cpu-bound tasks on a free-threaded interpreter.
+    pub struct Params {
+        /// Independent tasks, split into contiguous chunks across the workers.
+        pub tasks: u64 = 8 => at_least(1),
+        /// Interpreted steps ("bytecodes") per task; each depends on the one before.
+        pub steps_per_task: u64 = 3_000_000 => at_least(1),
+        /// SplitMix64 rounds in one step (about 3.5 ns each): the size of a "bytecode".
+        pub rounds_per_step: u32 = crate::work::DEFAULT_ROUNDS_PER_STEP => between(1, 1_000),
+        /// Atomic reference-count updates each step pays (about 5 ns each uncontended); 0 makes free threading free.
+        pub refcount_ops_per_step: u32 = FreeThreading::DEFAULT_REFCOUNT_OPS_PER_STEP => between(0, 1_000),
+        /// `true`: every thread updates one shared counter, so its cache line bounces between cores (no biased reference counting).
+        pub shared_refcounts: bool = false,
+        /// Threads running the tasks, all attached to one free-threaded interpreter; sweep it.
+        pub workers: Workers = Workers::Count(1),
+    }
+}
+
+pub fn kind() -> Box<dyn lab::Kind> {
+    lab::kind::<Params>(
+        "free-threaded",
+        "The cpu-bound work with no global lock (python3.13t): real speedup, paid for by atomic reference counting on every step.",
+        run,
+    )
+}
+
+fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
+    let mut report = Report::new();
+    let mut gil_one = None;
+    let mut free_one = None;
+    for point in points {
+        let p = &point.params;
+        let workers = p.workers.get();
+        let work = CpuWork {
+            tasks: p.tasks,
+            steps_per_task: p.steps_per_task,
+            rounds_per_step: p.rounds_per_step,
+        };
+        if gil_one.is_none() {
+            // The baseline: one thread, same work, an interpreter with the lock.
+            let (sum, timing) = ctx.measure("gil, workers = 1", || {
+                let interp = locked_interpreter(5_000);
+                on_one_interpreter(&interp, work.tasks, 1, |py, t| work.interpreted(py, t))
+            });
+            gil_one = Some(timing.median_s);
+            report.push(
+                Row::new()
+                    .param("workers", 1)
+                    .param("build", "gil")
+                    .metric("steps", work.total_steps())
+                    .metric("checksum", sum)
+                    .timing(timing),
+            );
+        }
+        let config = Config {
+            free_threading: Some(FreeThreading {
+                refcount_ops_per_step: p.refcount_ops_per_step,
+                shared_refcounts: p.shared_refcounts,
+            }),
+            ..Config::default()
+        };
+        let (sum, timing) = ctx.measure(&format!("free-threaded, workers = {workers}"), || {
+            let interp = Interpreter::with_config(config);
+            on_one_interpreter(&interp, work.tasks, workers, |py, t| {
+                work.interpreted(py, t)
+            })
+        });
+        if workers == 1 {
+            free_one = Some(timing.median_s);
+        }
+        report.push(
+            point
+                .row()
+                .param("build", "free-threaded")
+                .metric("steps", work.total_steps())
+                .metric("checksum", sum)
+                .timing(timing),
+        );
+    }
+    if let (Some(gil), Some(free)) = (gil_one, free_one) {
+        report.summary_measured("single_thread_vs_gil", round3(free / gil));
+    }
+    report.note("no lock: the steps of all workers run at once, so free-threaded speedup climbs to the core count");
+    report.note("single_thread_vs_gil = free-threaded time / GIL time on one worker: the price of atomic reference counts");
+    Ok(report)
+}
