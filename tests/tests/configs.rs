@@ -97,4 +97,5 @@ macro_rules! config_tests {
 config_tests! {
     lesson_01_quick_run_matches_its_snapshots => "lesson-01",
     lesson_05_quick_run_matches_its_snapshots => "lesson-05",
+    lesson_06_quick_run_matches_its_snapshots => "lesson-06",
 }

@@ -24,11 +24,11 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
         None => coursework::all_exercises()?,
     };
     if exercises.is_empty() {
-        println!("no exercises{}", lesson.map(|l| format!(" in {l}")).unwrap_or_default());
+        say!("no exercises{}", lesson.map(|l| format!(" in {l}")).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
     }
     let what = if solutions { "reference solutions" } else { "your exercises" };
-    println!("checking {} {what}…\n", exercises.len());
+    say!("checking {} {what}…\n", exercises.len());
     let mut next: Option<&Exercise> = None;
     let mut passed = 0;
     for e in &exercises {
@@ -39,11 +39,11 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
             Status::Fail(_) => "FAIL",
             Status::DoesNotCompile(_) => "DOES NOT COMPILE",
         };
-        println!("  {:<11} {:<28} {label}", e.lesson, e.name);
+        say!("  {:<11} {:<28} {label}", e.lesson, e.name);
         match &status {
             Status::Fail(why) | Status::DoesNotCompile(why) => {
                 for line in why.lines().take(24) {
-                    println!("      {line}");
+                    say!("      {line}");
                 }
             }
             _ => {}
@@ -54,17 +54,17 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
             next = Some(e);
         }
     }
-    println!("\n{passed} of {} pass.", exercises.len());
+    say!("\n{passed} of {} pass.", exercises.len());
     match next {
         None => {
-            println!("All done.");
+            say!("All done.");
             Ok(ExitCode::SUCCESS)
         }
         Some(e) => {
             if !solutions {
-                println!("Next: {} — {}", e.name, e.task);
-                println!("  edit  {}", crate::shown(&e.file()));
-                println!("  then  cargo xtask check {}   (stuck? cargo xtask hint {})", e.lesson, e.name);
+                say!("Next: {} — {}", e.name, e.task);
+                say!("  edit  {}", crate::shown(&e.file()));
+                say!("  then  cargo xtask check {}   (stuck? cargo xtask hint {})", e.lesson, e.name);
             }
             Ok(ExitCode::from(crate::EXIT_FAILED))
         }

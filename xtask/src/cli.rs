@@ -46,6 +46,9 @@ pub enum Command {
         lesson: String,
         /// The new config's name (configs/<name>.toml).
         name: String,
+        /// Write into this folder instead of configs/.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
     },
 }
 

@@ -11,8 +11,8 @@ pub fn hint(name: &str) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(crate::EXIT_BAD_INPUT));
     };
-    println!("{} ({}): {}\n", e.name, e.lesson, e.task);
-    println!("Hint: {}", e.hint.trim());
-    println!("\nYour file: {}", crate::shown(&e.file()));
+    say!("{} ({}): {}\n", e.name, e.lesson, e.task);
+    say!("Hint: {}", e.hint.trim());
+    say!("\nYour file: {}", crate::shown(&e.file()));
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,15 @@
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
 //! id, a flag).
 
+/// `println!` that ignores a closed stdout (`cargo xtask list | head -n 3`), so
+/// output into a closed pipe ends quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod check;
 mod cli;
 pub mod coursework;
@@ -43,7 +52,7 @@ pub fn main() -> ExitCode {
         cli::Command::Check { lesson, solutions } => check::check(lesson.as_deref(), solutions),
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
-        cli::Command::New { lesson, name } => new::new(&lesson, &name),
+        cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

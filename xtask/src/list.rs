@@ -13,29 +13,29 @@ pub fn list(lesson: Option<&str>) -> ExitCode {
         rows.extend(lessons::PLANNED.iter().filter(|(id, _)| !all.iter().any(|l| l.id == *id)).map(|(id, t)| (id.to_string(), format!("(planned) {t}"))));
         rows.sort();
         for (id, text) in rows {
-            println!("{id:11}{text}");
+            say!("{id:11}{text}");
         }
-        println!("\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it.");
+        say!("\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it.");
         return ExitCode::SUCCESS;
     };
     let Some(lesson) = all.iter().find(|l| l.id == id) else {
         eprintln!("error: unknown lesson \"{id}\"\n  = lessons: {}", all.iter().map(|l| l.id).collect::<Vec<_>>().join(", "));
         return ExitCode::from(crate::EXIT_BAD_INPUT);
     };
-    println!("{} — {}", lesson.id, lesson.title);
-    println!("default config: configs/{}.toml\n", lesson.id);
+    say!("{} — {}", lesson.id, lesson.title);
+    say!("default config: configs/{}.toml\n", lesson.id);
     for kind in &lesson.kinds {
-        println!("{} — {}", kind.name(), kind.about());
+        say!("{} — {}", kind.name(), kind.about());
         let defaults = kind.defaults();
         for key in kind.keys() {
             let default = defaults.get(key.name).map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             let range = key.range.map(|r| format!(", {r}")).unwrap_or_default();
-            println!("  {} ({}, default {default}{range})", key.name, key.ty);
-            println!("      {}", key.doc);
+            say!("  {} ({}, default {default}{range})", key.name, key.ty);
+            say!("      {}", key.doc);
         }
-        println!();
+        say!("");
     }
-    println!("Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.", "workers");
+    say!("Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.", "workers");
     ExitCode::SUCCESS
 }
 

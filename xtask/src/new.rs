@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-pub fn new(lesson_id: &str, name: &str) -> anyhow::Result<ExitCode> {
+pub fn new(lesson_id: &str, name: &str, dir: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
     let all = crate::lessons::all();
     let Some(lesson) = all.iter().find(|l| l.id == lesson_id) else {
         bail!("unknown lesson \"{lesson_id}\"\n  = lessons: {}", all.iter().map(|l| l.id).collect::<Vec<_>>().join(", "));
@@ -15,7 +15,7 @@ pub fn new(lesson_id: &str, name: &str) -> anyhow::Result<ExitCode> {
         bail!("\"{name}\" cannot name a config file: use letters, digits, `-` and `_`");
     }
     let root = crate::workspace_root();
-    let path = root.join("configs").join(format!("{name}.toml"));
+    let path = dir.unwrap_or_else(|| root.join("configs")).join(format!("{name}.toml"));
     if path.exists() {
         bail!("{} exists already; pick another name or edit that file", crate::shown(&path));
     }
@@ -27,7 +27,7 @@ pub fn new(lesson_id: &str, name: &str) -> anyhow::Result<ExitCode> {
 
     let mut text = String::new();
     let _ = writeln!(text, "# {name}: an experiment design for {} — {}", lesson.id, lesson.title);
-    let _ = writeln!(text, "# Run it:   cargo xtask run configs/{name}.toml      (--quick for small sizes)");
+    let _ = writeln!(text, "# Run it:   cargo xtask run {}      (--quick for small sizes)", crate::shown(&path));
     let _ = writeln!(text, "# Keys:     cargo xtask list {}", lesson.id);
     let _ = writeln!(text, "# Delete the experiments you don't need; sweep any key under [experiment.sweep].\n");
     let _ = writeln!(text, "lesson = \"{}\"\n", lesson.id);
@@ -76,8 +76,8 @@ pub fn new(lesson_id: &str, name: &str) -> anyhow::Result<ExitCode> {
     // The file we write must load: check it before writing.
     lab::config::parse(&text, &crate::shown(&path), &all).map_err(|e| anyhow::anyhow!("internal error, the generated config does not load:\n{e}"))?;
     lab::report::write_atomic(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {}", crate::shown(&path));
-    println!("run it: cargo xtask run configs/{name}.toml");
+    say!("wrote {}", crate::shown(&path));
+    say!("run it: cargo xtask run {}", crate::shown(&path));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -85,18 +85,18 @@ pub fn quiz(lesson: &str, answers: Option<&str>) -> anyhow::Result<ExitCode> {
         }
     };
 
-    println!("{lesson} quiz: {} questions\n", questions.len());
+    say!("{lesson} quiz: {} questions\n", questions.len());
     let stdin = std::io::stdin();
     let mut score = 0;
     for (i, (q, given)) in questions.iter().zip(given).enumerate() {
-        println!("{}. {}", i + 1, q.prompt);
+        say!("{}. {}", i + 1, q.prompt);
         for (j, c) in q.choices.iter().enumerate() {
-            println!("   {}) {c}", j + 1);
+            say!("   {}) {c}", j + 1);
         }
         let choice = match given {
             Some(a) => a,
             None => loop {
-                print!("your answer (1-{}): ", q.choices.len());
+                let _ = write!(std::io::stdout(), "your answer (1-{}): ", q.choices.len());
                 std::io::stdout().flush()?;
                 let mut line = String::new();
                 if stdin.lock().read_line(&mut line)? == 0 {
@@ -104,19 +104,19 @@ pub fn quiz(lesson: &str, answers: Option<&str>) -> anyhow::Result<ExitCode> {
                 }
                 match line.trim().parse::<usize>() {
                     Ok(n) if (1..=q.choices.len()).contains(&n) => break n,
-                    _ => println!("   type a number from 1 to {}", q.choices.len()),
+                    _ => say!("   type a number from 1 to {}", q.choices.len()),
                 }
             },
         };
         let right = *q.answer.get_ref() as usize;
         if choice == right {
             score += 1;
-            println!("   ✓ correct. {}\n", q.explanation.trim());
+            say!("   ✓ correct. {}\n", q.explanation.trim());
         } else {
-            println!("   ✗ you chose {choice}; the answer is {right}) {}. {}\n", q.choices[right - 1], q.explanation.trim());
+            say!("   ✗ you chose {choice}; the answer is {right}) {}. {}\n", q.choices[right - 1], q.explanation.trim());
         }
     }
-    println!("score: {score} / {}", questions.len());
+    say!("score: {score} / {}", questions.len());
     Ok(if score == questions.len() { ExitCode::SUCCESS } else { ExitCode::from(crate::EXIT_FAILED) })
 }
 
