@@ -57,3 +57,45 @@ fn output_into_a_closed_pipe_ends_quietly() {
         assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
     }
 }
+
+#[test]
+fn ctrl_c_stops_a_run_within_a_second_and_leaves_only_whole_files() {
+    let out = scratch("ctrl-c");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlab"))
+        .args(["run", "lesson-05", "--out", out.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let the run get into its experiments (models is written within milliseconds).
+    let started = std::time::Instant::now();
+    while !out.join("lesson-05/models.json").exists() && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let sent = std::time::Instant::now();
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if sent.elapsed().as_secs() >= 5 {
+            let _ = child.kill();
+            panic!("the run did not stop within 5 s of Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130), "Ctrl-C exits with 130");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("interrupted") && !err.contains("panicked"), "{err}");
+    for file in files_below(&out) {
+        assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
+        if file.ends_with(".json") {
+            let text = std::fs::read_to_string(out.join(&file)).unwrap();
+            serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|e| panic!("{file} is not whole JSON: {e}"));
+        }
+    }
+}

@@ -23,6 +23,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
     let lesson = all.iter().find(|l| l.id == config.lesson).expect("the config names a known lesson");
+    stop_on_ctrl_c();
     let opts = lab::run::RunOptions {
         quick: args.quick,
         only: args.only,
@@ -57,4 +58,20 @@ fn resolve(target: &str, all: &[lab::Lesson]) -> Result<PathBuf, String> {
     message.push_str(&format!("\n  = lessons you can run: {}", ids.join(", ")));
     message.push_str("\n  = or give the path of a config file, e.g. configs/my-study.toml");
     Err(message)
+}
+
+/// Ctrl-C stops the run at once: wait for a results file being written to land,
+/// then exit with 130 (128 + SIGINT), as shells expect. Worker threads end with the
+/// process; worker processes of a process pool are killed by the kernel when their
+/// parent dies (`PR_SET_PDEATHSIG`, see `runtime::process`).
+fn stop_on_ctrl_c() {
+    let installed = ctrlc::set_handler(|| {
+        lab::run::interrupt();
+        let _no_more_writes = lab::report::stop_writes();
+        eprintln!("\ninterrupted: stopped; the results files already written are complete");
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: Ctrl-C will stop the run without cleaning up: {e}");
+    }
 }

@@ -368,10 +368,21 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
+/// Held while a results file is being written: see [`stop_writes`].
+static WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits for a results file being written to be renamed into place, then keeps any
+/// other from starting while the guard lives. A Ctrl-C handler holds it while the
+/// process exits, so an interrupted run leaves whole files and no temporary ones.
+pub fn stop_writes() -> std::sync::MutexGuard<'static, ()> {
+    WRITES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Writes `contents` to `path` atomically: into a temporary file in the same
 /// folder, then renamed over `path`. A reader (or a run stopped half-way) sees the
 /// old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let _writing = WRITES.lock().unwrap_or_else(|e| e.into_inner());
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("results");
