@@ -18,7 +18,7 @@ lab::params! {
         /// Independent tasks, split into contiguous chunks across the workers.
         pub tasks: u64 = 8 => at_least(1),
         /// Interpreted steps ("bytecodes") per task; each depends on the one before.
-        pub steps_per_task: u64 = 3_000_000 => at_least(1),
+        pub steps_per_task: u64 = 2_500_000 => at_least(1),
         /// SplitMix64 rounds in one step (about 3.5 ns each): the size of a "bytecode".
         pub rounds_per_step: u32 = crate::work::DEFAULT_ROUNDS_PER_STEP => between(1, 1_000),
         /// Atomic reference-count updates each step pays (about 5 ns each uncontended); 0 makes free threading free.

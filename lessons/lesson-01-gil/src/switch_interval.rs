@@ -25,7 +25,7 @@ lab::params! {
         /// The I/O thread's simulated I/O wait before each wake-up, in milliseconds.
         pub io_ms: f64 = 1.0 => between(0.0, 60_000.0),
         /// Wake-ups measured per point; the median is reported.
-        pub wakeups: u64 = 30 => between(1, 1_000_000),
+        pub wakeups: u64 = 40 => between(1, 1_000_000),
     }
 }
 
