@@ -4,7 +4,9 @@
 //! `√(π(4 − π)/N)`, a line of slope −½ on a log-log plot: a hundred times the
 //! points for one more correct digit.
 
-use crate::sample::{Sampler, Tally, estimate_pi, rms_error, std_error, trial_streams};
+use crate::sample::{
+    Sampler, Tally, estimate_pi, rms_error, round_to, significant, std_error, trial_streams,
+};
 use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
 
 lab::params! {
@@ -63,19 +65,19 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .row()
                 .metric("trials", p.trials)
                 .metric("estimate", first.estimate())
-                .metric("error", first.error())
-                .metric("rms_error", rms_error)
-                .metric("std_error", std_error(p.samples))
+                .metric("error", significant(first.error(), 4))
+                .metric("rms_error", significant(rms_error, 4))
+                .metric("std_error", significant(std_error(p.samples), 4))
                 .metric(
                     "rms_over_std_error",
-                    round(rms_error / std_error(p.samples), 3),
+                    round_to(rms_error / std_error(p.samples), 3),
                 ),
         );
     }
     bar.finish_and_clear();
 
     if let Some(slope) = log_log_slope(&rms) {
-        report.summary("rms_error_slope", round(slope, 3));
+        report.summary("rms_error_slope", round_to(slope, 3));
     }
     let trials = points.first().map_or(0, |p| p.params.trials);
     let inverse_sqrt: Vec<(f64, f64)> = theory.iter().map(|&(n, _)| (n, 1.0 / n.sqrt())).collect();
@@ -122,14 +124,9 @@ fn log_log_slope(points: &[(f64, f64)]) -> Option<f64> {
     let (mx, my) = logs
         .iter()
         .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x / n, b + y / n));
-    let sxx: f64 = logs.iter().map(|&(x, _)| (x - mx).powi(2)).sum();
+    let sxx: f64 = logs.iter().map(|&(x, _)| (x - mx) * (x - mx)).sum();
     let sxy: f64 = logs.iter().map(|&(x, y)| (x - mx) * (y - my)).sum();
     (sxx > 0.0).then(|| sxy / sxx)
-}
-
-fn round(x: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
-    (x * scale).round() / scale
 }
 
 #[cfg(test)]

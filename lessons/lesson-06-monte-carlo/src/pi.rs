@@ -3,7 +3,7 @@
 //! `estimate`: the chunks own the random streams, not the workers. What changes
 //! is the time, so the speedup and the samples per second per worker.
 
-use crate::sample::{Sampler, estimate_pi, std_error};
+use crate::sample::{Sampler, estimate_pi, significant, std_error};
 use lab::{Ctx, Report, Typed, Workers, at_least, between};
 use runtime::rng::Streams;
 
@@ -47,8 +47,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("hits", tally.hits)
                 .metric("samples", tally.samples)
                 .metric("estimate", tally.estimate())
-                .metric("error", tally.error())
-                .metric("std_error", std_error(tally.samples))
+                .metric("error", significant(tally.error(), 4))
+                .metric("std_error", significant(std_error(tally.samples), 4))
                 .measured("msamples_per_s_per_worker", (rate * 10.0).round() / 10.0)
                 .timing(timing),
         );

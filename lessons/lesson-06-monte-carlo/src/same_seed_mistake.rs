@@ -17,7 +17,8 @@
 //! points the estimate is worth), shows what the mistake costs.
 
 use crate::sample::{
-    Sampler, Tally, count_hits, effective_samples, estimate_pi, rms_error, std_error, trial_streams,
+    Sampler, Tally, count_hits, effective_samples, estimate_pi, rms_error, round_to, significant,
+    std_error, trial_streams,
 };
 use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
 use rand_xoshiro::rand_core::SeedableRng;
@@ -28,9 +29,9 @@ lab::params! {
     /// Seeding every worker alike, against `seed + i`, against independent streams.
     pub struct Params {
         /// Points per estimate, all workers together.
-        pub samples: u64 = 2_000_000 => at_least(1),
+        pub samples: u64 = 1_000_000 => at_least(1),
         /// Repetitions of each estimate with fresh seeds, for the RMS error.
-        pub trials: u64 = 64 => between(1, 10_000),
+        pub trials: u64 = 256 => between(1, 100_000),
         /// Fixed chunks of the independent-streams variant.
         pub chunks: usize = 64 => between(1, 1 << 20),
         /// The seed (the chapter uses 42). Trial t of the per-worker variants starts from seed + t·2^32, of the streams variant from the child family t − 1.
@@ -198,42 +199,34 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             }
             report.push(
                 row.metric("hits", first.hits)
-                    .metric("samples", first.samples)
                     .metric("estimate", first.estimate())
-                    .metric("error", first.error())
-                    .metric("rms_error", rms)
-                    .metric("std_error", std_error(p.samples))
+                    .metric("rms_error", significant(rms, 4))
+                    .metric("std_error", significant(std_error(p.samples), 4))
+                    .metric(
+                        "std_error_per_worker",
+                        std_error(p.samples / workers as u64),
+                    )
                     .metric("effective_samples", significant(effective_samples(rms), 3))
                     .metric(
                         "repeated_in_run",
-                        round(shared_fraction(&this_run, None), 4),
+                        round_to(shared_fraction(&this_run, None), 4),
                     )
                     .metric(
                         "shared_with_seed_plus_1",
-                        round(shared_fraction(&this_run, Some(&next_seed)), 4),
+                        round_to(shared_fraction(&this_run, Some(&next_seed)), 4),
                     ),
             );
         }
     }
     bar.finish_and_clear();
-    report.note("same-seed: P workers repeat one worker's points, so effective_samples falls to about samples / P and rms_error grows like √P");
+    if let Some(first) = points.first() {
+        report.summary("samples", first.params.samples);
+        report.summary("trials", first.params.trials);
+    }
+    report.note("same-seed: P workers repeat one worker's points, so rms_error sits on std_error_per_worker and effective_samples falls to about samples / P");
     report.note("seed-plus-i: as accurate, but the estimate changes with the worker count, and the run seeded seed + 1 re-draws (P−1)/P of its points");
     report.note("independent-streams: the same estimate for every worker count, and nothing shared within a run or with the next seed");
     Ok(report)
-}
-
-fn round(x: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
-    (x * scale).round() / scale
-}
-
-/// `x` rounded to `digits` significant digits.
-fn significant(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    round(x, digits - 1 - magnitude)
 }
 
 #[cfg(test)]
@@ -321,6 +314,5 @@ mod tests {
     fn same_seed_repeats_all_but_one_workers_points() {
         let run = generators(Seeding::SameSeed, 42, 100_000, 4, 64);
         assert_eq!(shared_fraction(&run, None), 0.75);
-        assert_eq!(significant(123_456.0, 3), 123_000.0);
     }
 }
