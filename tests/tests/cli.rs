@@ -11,27 +11,65 @@ fn list_shows_lessons_and_each_kinds_keys_with_their_docs() {
     let o = parlab(&["list"]);
     assert!(o.status.success());
     let text = stdout(&o);
-    assert!(text.contains("lesson-05") && text.contains("strong-scaling"), "{text}");
+    assert!(
+        text.contains("lesson-05") && text.contains("strong-scaling"),
+        "{text}"
+    );
 
     let o = parlab(&["list", "lesson-05"]);
     assert!(o.status.success());
     let text = stdout(&o);
-    for needle in ["strong-scaling", "serial_fraction (f64, default 0.1, from 0 to 1)", "Fraction of the units that run on one thread", "workers (Workers"] {
-        assert!(text.contains(needle), "list lesson-05 should show {needle:?}:\n{text}");
+    for needle in [
+        "strong-scaling",
+        "serial_fraction (f64, default 0.1, from 0 to 1)",
+        "Fraction of the units that run on one thread",
+        "workers (Workers",
+    ] {
+        assert!(
+            text.contains(needle),
+            "list lesson-05 should show {needle:?}:\n{text}"
+        );
     }
 }
 
 #[test]
 fn only_runs_the_named_experiment_and_writes_its_files() {
     let out = scratch("only");
-    let o = parlab(&["run", "lesson-05", "--quick", "--only", "models", "--out", out.to_str().unwrap()]);
+    let o = parlab(&[
+        "run",
+        "lesson-05",
+        "--quick",
+        "--only",
+        "models",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(files_below(&out), ["lesson-05/models.csv", "lesson-05/models.json", "lesson-05/models.svg"]);
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("lesson-05/models.json")).unwrap()).unwrap();
-    let row = json["rows"].as_array().unwrap().iter().find(|r| r["params"]["serial_fraction"] == 0.1 && r["params"]["workers"] == 8).unwrap();
+    assert_eq!(
+        files_below(&out),
+        [
+            "lesson-05/models.csv",
+            "lesson-05/models.json",
+            "lesson-05/models.svg"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lesson-05/models.json")).unwrap())
+            .unwrap();
+    let row = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["params"]["serial_fraction"] == 0.1 && r["params"]["workers"] == 8)
+        .unwrap();
     assert_eq!(row["metrics"]["amdahl"], 4.7059);
     assert_eq!(row["metrics"]["gustafson"], 7.3);
-    let limit = json["rows"].as_array().unwrap().iter().find(|r| r["params"]["serial_fraction"] == 0.05).unwrap();
+    let limit = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["params"]["serial_fraction"] == 0.05)
+        .unwrap();
     assert_eq!(limit["metrics"]["amdahl_limit"], 20.0);
     let csv = std::fs::read_to_string(out.join("lesson-05/models.csv")).unwrap();
     assert!(csv.starts_with("serial_fraction,workers,amdahl,"), "{csv}");
@@ -41,7 +79,13 @@ fn only_runs_the_named_experiment_and_writes_its_files() {
 fn output_into_a_closed_pipe_ends_quietly() {
     let out = scratch("closed-pipe");
     let mut child = Command::new(env!("CARGO_BIN_EXE_parlab"))
-        .args(["run", "lesson-05", "--quick", "--out", out.to_str().unwrap()])
+        .args([
+            "run",
+            "lesson-05",
+            "--quick",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -51,7 +95,10 @@ fn output_into_a_closed_pipe_ends_quietly() {
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     let err = stderr(&o);
-    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "stderr: {err}"
+    );
     assert!(o.status.success(), "status {:?}, stderr: {err}", o.status);
     for file in files_below(&out) {
         assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
@@ -75,7 +122,10 @@ fn ctrl_c_stops_a_run_within_a_second_and_leaves_only_whole_files() {
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
     let sent = std::time::Instant::now();
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -90,12 +140,16 @@ fn ctrl_c_stops_a_run_within_a_second_and_leaves_only_whole_files() {
     assert_eq!(status.code(), Some(130), "Ctrl-C exits with 130");
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert!(err.contains("interrupted") && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("interrupted") && !err.contains("panicked"),
+        "{err}"
+    );
     for file in files_below(&out) {
         assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
         if file.ends_with(".json") {
             let text = std::fs::read_to_string(out.join(&file)).unwrap();
-            serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|e| panic!("{file} is not whole JSON: {e}"));
+            serde_json::from_str::<serde_json::Value>(&text)
+                .unwrap_or_else(|e| panic!("{file} is not whole JSON: {e}"));
         }
     }
 }

@@ -21,8 +21,12 @@ fn configs() -> Vec<String> {
 
 /// Replaces what varies between runs and machines with placeholders.
 fn redact(mut json: Value) -> Value {
-    let measured: Vec<String> =
-        json["measured"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let measured: Vec<String> = json["measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     json["machine"] = "[machine]".into();
     for row in json["rows"].as_array_mut().unwrap() {
         let row = row.as_object_mut().unwrap();
@@ -50,16 +54,32 @@ fn redact(mut json: Value) -> Value {
 fn run_and_snapshot(stem: &str) {
     let out = scratch(stem);
     let config = format!("configs/{stem}.toml");
-    let o = parlab(&["run", &config, "--quick", "--redact", "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{config} failed:\n{}\n{}", stdout(&o), stderr(&o));
+    let o = parlab(&[
+        "run",
+        &config,
+        "--quick",
+        "--redact",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "{config} failed:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
     insta::assert_snapshot!(format!("{stem}.stdout"), stdout(&o));
 
     let files = files_below(&out);
-    assert!(files.iter().any(|f| f.ends_with(".json")), "{config} wrote no results: {files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with(".json")),
+        "{config} wrote no results: {files:?}"
+    );
     for file in files {
         assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
         if file.ends_with(".json") {
-            let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join(&file)).unwrap()).unwrap();
+            let json: Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join(&file)).unwrap()).unwrap();
             assert_eq!(json["quick"], true);
             assert_eq!(json["config_file"], config.as_str());
             let snap = file.trim_end_matches(".json").replace('/', "__");
@@ -67,7 +87,10 @@ fn run_and_snapshot(stem: &str) {
         }
         if file.ends_with(".svg") {
             let svg = std::fs::read_to_string(out.join(&file)).unwrap();
-            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file} is a whole SVG");
+            assert!(
+                svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+                "{file} is a whole SVG"
+            );
         }
     }
     std::fs::remove_dir_all(&out).unwrap();

@@ -24,10 +24,17 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
         None => coursework::all_exercises()?,
     };
     if exercises.is_empty() {
-        say!("no exercises{}", lesson.map(|l| format!(" in {l}")).unwrap_or_default());
+        say!(
+            "no exercises{}",
+            lesson.map(|l| format!(" in {l}")).unwrap_or_default()
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let what = if solutions { "reference solutions" } else { "your exercises" };
+    let what = if solutions {
+        "reference solutions"
+    } else {
+        "your exercises"
+    };
     say!("checking {} {what}…\n", exercises.len());
     let mut next: Option<&Exercise> = None;
     let mut passed = 0;
@@ -64,7 +71,11 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
             if !solutions {
                 say!("Next: {} — {}", e.name, e.task);
                 say!("  edit  {}", crate::shown(&e.file()));
-                say!("  then  cargo xtask check {}   (stuck? cargo xtask hint {})", e.lesson, e.name);
+                say!(
+                    "  then  cargo xtask check {}   (stuck? cargo xtask hint {})",
+                    e.lesson,
+                    e.name
+                );
             }
             Ok(ExitCode::from(crate::EXIT_FAILED))
         }
@@ -76,7 +87,16 @@ fn run_one(e: &Exercise, solutions: bool) -> anyhow::Result<Status> {
     let feature = if solutions { "solutions" } else { "exercises" };
     let output = Command::new(cargo)
         .current_dir(crate::workspace_root())
-        .args(["test", "--quiet", "--package", &e.crate_name, "--features", feature, "--test", &e.name])
+        .args([
+            "test",
+            "--quiet",
+            "--package",
+            &e.crate_name,
+            "--features",
+            feature,
+            "--test",
+            &e.name,
+        ])
         .args(["--", "--test-threads=1"])
         .env("RUST_BACKTRACE", "0")
         .output()?;
@@ -92,7 +112,12 @@ fn run_one(e: &Exercise, solutions: bool) -> anyhow::Result<Status> {
     if !panics.is_empty() && panics.iter().all(|p| p.contains("not yet implemented")) {
         return Ok(Status::NotStarted);
     }
-    Ok(Status::Fail(panics.into_iter().find(|p| !p.contains("not yet implemented")).unwrap_or_else(|| stdout.trim().to_string())))
+    Ok(Status::Fail(
+        panics
+            .into_iter()
+            .find(|p| !p.contains("not yet implemented"))
+            .unwrap_or_else(|| stdout.trim().to_string()),
+    ))
 }
 
 /// The first `error` block of rustc's output.
@@ -101,7 +126,10 @@ fn first_compiler_error(stderr: &str) -> String {
     let Some(start) = lines.iter().position(|l| l.starts_with("error")) else {
         return stderr.trim().to_string();
     };
-    let end = lines[start + 1..].iter().position(|l| l.is_empty() || l.starts_with("error")).map_or(lines.len(), |i| start + 1 + i);
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| l.is_empty() || l.starts_with("error"))
+        .map_or(lines.len(), |i| start + 1 + i);
     lines[start..end].join("\n")
 }
 
@@ -110,14 +138,20 @@ fn panic_messages(stdout: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut lines = stdout.lines().peekable();
     while let Some(line) = lines.next() {
-        let Some(test) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" stdout ----")) else { continue };
+        let Some(test) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" stdout ----"))
+        else {
+            continue;
+        };
         let mut message = Vec::new();
         while let Some(next) = lines.peek() {
             if next.starts_with("---- ") || next.starts_with("failures:") {
                 break;
             }
             let next = lines.next().unwrap();
-            if next.starts_with("thread '") || next.starts_with("note: ") || next.trim().is_empty() {
+            if next.starts_with("thread '") || next.starts_with("note: ") || next.trim().is_empty()
+            {
                 continue;
             }
             message.push(next);
@@ -137,6 +171,10 @@ mod tests {
         let m = panic_messages(out);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0], "a: not yet implemented");
-        assert!(m[1].starts_with("b: assertion `left == right` failed: speedup of 2 workers"), "{}", m[1]);
+        assert!(
+            m[1].starts_with("b: assertion `left == right` failed: speedup of 2 workers"),
+            "{}",
+            m[1]
+        );
     }
 }

@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "parlab: run, list and design parallelism experiments", version)]
+#[command(
+    name = "cargo xtask",
+    about = "parlab: run, list and design parallelism experiments",
+    version
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

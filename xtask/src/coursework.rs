@@ -24,7 +24,9 @@ pub struct Exercise {
 
 impl Exercise {
     pub fn file(&self) -> PathBuf {
-        self.crate_dir.join("exercises").join(format!("{}.rs", self.name))
+        self.crate_dir
+            .join("exercises")
+            .join(format!("{}.rs", self.name))
     }
 }
 
@@ -38,9 +40,13 @@ struct ExerciseList {
 pub fn lesson_dirs() -> anyhow::Result<Vec<(String, PathBuf)>> {
     let lessons = crate::workspace_root().join("lessons");
     let mut dirs = Vec::new();
-    for entry in std::fs::read_dir(&lessons).with_context(|| format!("reading {}", lessons.display()))? {
+    for entry in
+        std::fs::read_dir(&lessons).with_context(|| format!("reading {}", lessons.display()))?
+    {
         let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
         if path.is_dir() && name.starts_with("lesson-") && name.len() > 9 {
             dirs.push((name[..9].to_string(), path.clone()));
         }
@@ -55,7 +61,10 @@ pub fn lesson_dir(lesson: &str) -> anyhow::Result<PathBuf> {
         Some((_, dir)) => Ok(dir.clone()),
         None => bail!(
             "unknown lesson \"{lesson}\"\n  = lessons: {}",
-            dirs.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ")
+            dirs.iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -66,9 +75,13 @@ pub fn exercises(lesson: &str, dir: &Path) -> anyhow::Result<Vec<Exercise>> {
     if !file.exists() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let list: ExerciseList = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1).unwrap_or(1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start].matches('\n').count() + 1)
+            .unwrap_or(1);
         anyhow::anyhow!("{}:{line}: {}", crate::shown(&file), e.message())
     })?;
     let crate_name = dir.file_name().unwrap().to_string_lossy().into_owned();

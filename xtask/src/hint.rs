@@ -7,7 +7,10 @@ pub fn hint(name: &str) -> anyhow::Result<ExitCode> {
     let Some(e) = all.iter().find(|e| e.name == name) else {
         eprintln!(
             "error: no exercise named \"{name}\"\n  = exercises: {}",
-            all.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+            all.iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return Ok(ExitCode::from(crate::EXIT_BAD_INPUT));
     };

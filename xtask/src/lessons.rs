@@ -2,13 +2,26 @@
 
 /// Every lesson with experiments, in course order.
 pub fn all() -> Vec<lab::Lesson> {
-    vec![lesson_01_gil::lesson(), lesson_05_amdahl_gustafson::lesson(), lesson_06_monte_carlo::lesson()]
+    vec![
+        lesson_01_gil::lesson(),
+        lesson_05_amdahl_gustafson::lesson(),
+        lesson_06_monte_carlo::lesson(),
+    ]
 }
 
 /// Lessons of the course not built yet: (id, title).
 pub const PLANNED: &[(&str, &str)] = &[
-    ("lesson-02", "pools of threads and of processes; the cost of moving data"),
-    ("lesson-03", "executors and futures: submit, result, as_completed, wait, cancel"),
-    ("lesson-04", "parallel loops: joblib-style Parallel/delayed on rayon; sharing without copying"),
+    (
+        "lesson-02",
+        "pools of threads and of processes; the cost of moving data",
+    ),
+    (
+        "lesson-03",
+        "executors and futures: submit, result, as_completed, wait, cancel",
+    ),
+    (
+        "lesson-04",
+        "parallel loops: joblib-style Parallel/delayed on rayon; sharing without copying",
+    ),
     ("lesson-07", "a BER-vs-SNR simulation with progress"),
 ];

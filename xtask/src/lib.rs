@@ -62,7 +62,10 @@ pub fn main() -> ExitCode {
 
 /// The workspace root: where `configs/` and `results/` live.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
 }
 
 /// `path` relative to the workspace root when it lies under it, for messages and
@@ -72,7 +75,9 @@ pub fn shown(path: &Path) -> String {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     };
     match absolute.strip_prefix(&root) {
         Ok(rel) => rel.display().to_string(),

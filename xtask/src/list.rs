@@ -8,18 +8,33 @@ pub fn list(lesson: Option<&str>) -> ExitCode {
     let Some(id) = lesson else {
         let mut rows: Vec<(String, String)> = all
             .iter()
-            .map(|l| (l.id.to_string(), format!("{}\n{:11}kinds: {}", l.title, "", kinds(l))))
+            .map(|l| {
+                (
+                    l.id.to_string(),
+                    format!("{}\n{:11}kinds: {}", l.title, "", kinds(l)),
+                )
+            })
             .collect();
-        rows.extend(lessons::PLANNED.iter().filter(|(id, _)| !all.iter().any(|l| l.id == *id)).map(|(id, t)| (id.to_string(), format!("(planned) {t}"))));
+        rows.extend(
+            lessons::PLANNED
+                .iter()
+                .filter(|(id, _)| !all.iter().any(|l| l.id == *id))
+                .map(|(id, t)| (id.to_string(), format!("(planned) {t}"))),
+        );
         rows.sort();
         for (id, text) in rows {
             say!("{id:11}{text}");
         }
-        say!("\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it.");
+        say!(
+            "\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it."
+        );
         return ExitCode::SUCCESS;
     };
     let Some(lesson) = all.iter().find(|l| l.id == id) else {
-        eprintln!("error: unknown lesson \"{id}\"\n  = lessons: {}", all.iter().map(|l| l.id).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "error: unknown lesson \"{id}\"\n  = lessons: {}",
+            all.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
+        );
         return ExitCode::from(crate::EXIT_BAD_INPUT);
     };
     say!("{} — {}", lesson.id, lesson.title);
@@ -28,17 +43,28 @@ pub fn list(lesson: Option<&str>) -> ExitCode {
         say!("{} — {}", kind.name(), kind.about());
         let defaults = kind.defaults();
         for key in kind.keys() {
-            let default = defaults.get(key.name).map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+            let default = defaults
+                .get(key.name)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-".into());
             let range = key.range.map(|r| format!(", {r}")).unwrap_or_default();
             say!("  {} ({}, default {default}{range})", key.name, key.ty);
             say!("      {}", key.doc);
         }
         say!("");
     }
-    say!("Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.", "workers");
+    say!(
+        "Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.",
+        "workers"
+    );
     ExitCode::SUCCESS
 }
 
 fn kinds(lesson: &lab::Lesson) -> String {
-    lesson.kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+    lesson
+        .kinds
+        .iter()
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

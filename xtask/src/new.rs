@@ -6,18 +6,34 @@ use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-pub fn new(lesson_id: &str, name: &str, dir: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+pub fn new(
+    lesson_id: &str,
+    name: &str,
+    dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let all = crate::lessons::all();
     let Some(lesson) = all.iter().find(|l| l.id == lesson_id) else {
-        bail!("unknown lesson \"{lesson_id}\"\n  = lessons: {}", all.iter().map(|l| l.id).collect::<Vec<_>>().join(", "));
+        bail!(
+            "unknown lesson \"{lesson_id}\"\n  = lessons: {}",
+            all.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
+        );
     };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         bail!("\"{name}\" cannot name a config file: use letters, digits, `-` and `_`");
     }
     let root = crate::workspace_root();
-    let path = dir.unwrap_or_else(|| root.join("configs")).join(format!("{name}.toml"));
+    let path = dir
+        .unwrap_or_else(|| root.join("configs"))
+        .join(format!("{name}.toml"));
     if path.exists() {
-        bail!("{} exists already; pick another name or edit that file", crate::shown(&path));
+        bail!(
+            "{} exists already; pick another name or edit that file",
+            crate::shown(&path)
+        );
     }
     // The lesson's own config supplies sensible sweeps and quick sizes.
     let default_path = lab::config::lesson_config_path(&root, lesson.id);
@@ -26,24 +42,52 @@ pub fn new(lesson_id: &str, name: &str, dir: Option<std::path::PathBuf>) -> anyh
         .with_context(|| format!("reading the defaults of {lesson_id}"))?;
 
     let mut text = String::new();
-    let _ = writeln!(text, "# {name}: an experiment design for {} — {}", lesson.id, lesson.title);
-    let _ = writeln!(text, "# Run it:   cargo xtask run {}      (--quick for small sizes)", crate::shown(&path));
+    let _ = writeln!(
+        text,
+        "# {name}: an experiment design for {} — {}",
+        lesson.id, lesson.title
+    );
+    let _ = writeln!(
+        text,
+        "# Run it:   cargo xtask run {}      (--quick for small sizes)",
+        crate::shown(&path)
+    );
     let _ = writeln!(text, "# Keys:     cargo xtask list {}", lesson.id);
-    let _ = writeln!(text, "# Delete the experiments you don't need; sweep any key under [experiment.sweep].\n");
+    let _ = writeln!(
+        text,
+        "# Delete the experiments you don't need; sweep any key under [experiment.sweep].\n"
+    );
     let _ = writeln!(text, "lesson = \"{}\"\n", lesson.id);
-    let _ = writeln!(text, "[run]\nrepeats = {}    # timed runs per point, 1 to 1000; tables show the median", defaults.plan.repeats);
-    let _ = writeln!(text, "warmup = {}     # untimed runs before timing, 0 to 100", defaults.plan.warmup);
+    let _ = writeln!(
+        text,
+        "[run]\nrepeats = {}    # timed runs per point, 1 to 1000; tables show the median",
+        defaults.plan.repeats
+    );
+    let _ = writeln!(
+        text,
+        "warmup = {}     # untimed runs before timing, 0 to 100",
+        defaults.plan.warmup
+    );
     for kind in &lesson.kinds {
         let base = defaults.experiments.iter().find(|e| e.kind == kind.name());
         let kind_defaults = kind.defaults();
         let _ = writeln!(text, "\n# {} — {}", kind.name(), kind.about());
-        let _ = writeln!(text, "[[experiment]]\nname = \"{}\"\nkind = \"{}\"", kind.name(), kind.name());
-        let swept: Vec<&str> = base.map(|b| b.sweep.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "[[experiment]]\nname = \"{}\"\nkind = \"{}\"",
+            kind.name(),
+            kind.name()
+        );
+        let swept: Vec<&str> = base
+            .map(|b| b.sweep.iter().map(|(k, _)| k.as_str()).collect())
+            .unwrap_or_default();
         for key in kind.keys() {
             if swept.contains(&key.name) {
                 continue;
             }
-            let value = base.and_then(|b| b.params.get(key.name)).or_else(|| kind_defaults.get(key.name));
+            let value = base
+                .and_then(|b| b.params.get(key.name))
+                .or_else(|| kind_defaults.get(key.name));
             comment(&mut text, &key);
             match value {
                 Some(v) => {
@@ -74,14 +118,20 @@ pub fn new(lesson_id: &str, name: &str, dir: Option<std::path::PathBuf>) -> anyh
         }
     }
     // The file we write must load: check it before writing.
-    lab::config::parse(&text, &crate::shown(&path), &all).map_err(|e| anyhow::anyhow!("internal error, the generated config does not load:\n{e}"))?;
-    lab::report::write_atomic(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    lab::config::parse(&text, &crate::shown(&path), &all)
+        .map_err(|e| anyhow::anyhow!("internal error, the generated config does not load:\n{e}"))?;
+    lab::report::write_atomic(&path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     say!("wrote {}", crate::shown(&path));
     say!("run it: cargo xtask run {}", crate::shown(&path));
     Ok(ExitCode::SUCCESS)
 }
 
 fn comment(text: &mut String, key: &lab::KeyDoc) {
-    let range = key.range.as_ref().map(|r| format!("; {r}")).unwrap_or_default();
+    let range = key
+        .range
+        .as_ref()
+        .map(|r| format!("; {r}"))
+        .unwrap_or_default();
     let _ = writeln!(text, "# {} ({}{range})", key.doc, key.ty);
 }

@@ -61,7 +61,10 @@ pub fn quiz(lesson: &str, answers: Option<&str>) -> anyhow::Result<ExitCode> {
     let dir = crate::coursework::lesson_dir(lesson)?;
     let path = dir.join("quiz.toml");
     if !path.exists() {
-        bail!("{lesson} has no quiz yet ({} is missing)", crate::shown(&path));
+        bail!(
+            "{lesson} has no quiz yet ({} is missing)",
+            crate::shown(&path)
+        );
     }
     let quiz = load(&path)?;
     let questions: Vec<&Question> = quiz.question.iter().map(|q| q.get_ref()).collect();
@@ -70,16 +73,26 @@ pub fn quiz(lesson: &str, answers: Option<&str>) -> anyhow::Result<ExitCode> {
         Some(list) => {
             let parsed: Vec<usize> = list
                 .split(',')
-                .map(|a| a.trim().parse::<usize>().with_context(|| format!("--answers takes numbers like 2,1,3; \"{a}\" is not one")))
+                .map(|a| {
+                    a.trim().parse::<usize>().with_context(|| {
+                        format!("--answers takes numbers like 2,1,3; \"{a}\" is not one")
+                    })
+                })
                 .collect::<anyhow::Result<_>>()?;
             if parsed.len() != questions.len() {
-                bail!("{lesson}'s quiz has {} questions; --answers gave {}", questions.len(), parsed.len());
+                bail!(
+                    "{lesson}'s quiz has {} questions; --answers gave {}",
+                    questions.len(),
+                    parsed.len()
+                );
             }
             parsed.into_iter().map(Some).collect()
         }
         None => {
             if !std::io::stdin().is_terminal() {
-                bail!("the quiz asks in a terminal; without one, grade a list of answers: cargo xtask quiz {lesson} --answers 2,1,3");
+                bail!(
+                    "the quiz asks in a terminal; without one, grade a list of answers: cargo xtask quiz {lesson} --answers 2,1,3"
+                );
             }
             vec![None; questions.len()]
         }
@@ -113,15 +126,28 @@ pub fn quiz(lesson: &str, answers: Option<&str>) -> anyhow::Result<ExitCode> {
             score += 1;
             say!("   ✓ correct. {}\n", q.explanation.trim());
         } else {
-            say!("   ✗ you chose {choice}; the answer is {right}) {}. {}\n", q.choices[right - 1], q.explanation.trim());
+            say!(
+                "   ✗ you chose {choice}; the answer is {right}) {}. {}\n",
+                q.choices[right - 1],
+                q.explanation.trim()
+            );
         }
     }
     say!("score: {score} / {}", questions.len());
-    Ok(if score == questions.len() { ExitCode::SUCCESS } else { ExitCode::from(crate::EXIT_FAILED) })
+    Ok(if score == questions.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::EXIT_FAILED)
+    })
 }
 
 /// The correct answers of a lesson's quiz, as `--answers` takes them (for CI).
 pub fn correct_answers(path: &Path) -> anyhow::Result<String> {
     let quiz = load(path)?;
-    Ok(quiz.question.iter().map(|q| q.get_ref().answer.get_ref().to_string()).collect::<Vec<_>>().join(","))
+    Ok(quiz
+        .question
+        .iter()
+        .map(|q| q.get_ref().answer.get_ref().to_string())
+        .collect::<Vec<_>>()
+        .join(","))
 }

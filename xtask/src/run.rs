@@ -22,7 +22,10 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let lesson = all.iter().find(|l| l.id == config.lesson).expect("the config names a known lesson");
+    let lesson = all
+        .iter()
+        .find(|l| l.id == config.lesson)
+        .expect("the config names a known lesson");
     stop_on_ctrl_c();
     let opts = lab::run::RunOptions {
         quick: args.quick,
@@ -42,7 +45,9 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 /// A lesson id names `configs/<id>.toml`; anything else is a path.
 fn resolve(target: &str, all: &[lab::Lesson]) -> Result<PathBuf, String> {
-    let looks_like_path = target.ends_with(".toml") || target.contains(['/', '\\']) || PathBuf::from(target).is_file();
+    let looks_like_path = target.ends_with(".toml")
+        || target.contains(['/', '\\'])
+        || PathBuf::from(target).is_file();
     if looks_like_path {
         return Ok(PathBuf::from(target));
     }

@@ -44,7 +44,12 @@ impl fmt::Display for ConfigError {
                 let gutter = " ".repeat(num.len());
                 writeln!(f, "{gutter} |")?;
                 writeln!(f, "{num} | {}", at.text)?;
-                let lead: String = at.text.chars().take(at.col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                let lead: String = at
+                    .text
+                    .chars()
+                    .take(at.col - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
                 write!(f, "{gutter} | {lead}{}", "^".repeat(at.width.max(1)))?;
             }
             None => write!(f, "{}: {}", self.file, self.message)?,
@@ -124,22 +129,38 @@ const EXPERIMENT_KEYS: [&str; 4] = ["name", "kind", "sweep", "quick"];
 
 /// Reads and checks a config file against the lessons it may name.
 pub fn load(path: &Path, shown_as: &str, lessons: &[Lesson]) -> Result<Config, ConfigError> {
-    let bare = |message: String, help: Vec<String>| ConfigError { file: shown_as.to_string(), at: None, message, help };
+    let bare = |message: String, help: Vec<String>| ConfigError {
+        file: shown_as.to_string(),
+        at: None,
+        message,
+        help,
+    };
     if path.is_dir() {
-        return Err(bare("is a directory, not a config file".into(), vec!["name a .toml file, e.g. configs/lesson-05.toml".into()]));
+        return Err(bare(
+            "is a directory, not a config file".into(),
+            vec!["name a .toml file, e.g. configs/lesson-05.toml".into()],
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| bare(format!("cannot read the config: {e}"), vec![
-        "run `cargo xtask list` for the lessons; their configs are in configs/".into(),
-    ]))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        bare(
+            format!("cannot read the config: {e}"),
+            vec!["run `cargo xtask list` for the lessons; their configs are in configs/".into()],
+        )
+    })?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
             let good = e.utf8_error().valid_up_to();
             let src = String::from_utf8_lossy(&e.into_bytes()[..good]).into_owned();
-            let checker = Checker { file: shown_as, src: &src };
-            return Err(checker.error(good..good + 1, "the file is not UTF-8 text".into(), vec![
-                "a config is a TOML text file; save it as UTF-8".into(),
-            ]));
+            let checker = Checker {
+                file: shown_as,
+                src: &src,
+            };
+            return Err(checker.error(
+                good..good + 1,
+                "the file is not UTF-8 text".into(),
+                vec!["a config is a TOML text file; save it as UTF-8".into()],
+            ));
         }
     };
     parse(&text, shown_as, lessons)
@@ -158,7 +179,11 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
     }
     let doc = DeTable::parse(src).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        c.error(span, format!("TOML syntax: {}", e.message().trim_end()), vec![])
+        c.error(
+            span,
+            format!("TOML syntax: {}", e.message().trim_end()),
+            vec![],
+        )
     })?;
     let root = doc.get_ref();
 
@@ -170,12 +195,24 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
     let (lesson_span, lesson_id) = match get(root, "lesson") {
         Some(v) => match v.get_ref() {
             DeValue::String(s) => (v.span(), s.to_string()),
-            _ => return Err(c.error(v.span(), "`lesson` must be a string".into(), vec![lesson_list(lessons)])),
+            _ => {
+                return Err(c.error(
+                    v.span(),
+                    "`lesson` must be a string".into(),
+                    vec![lesson_list(lessons)],
+                ));
+            }
         },
-        None => return Err(c.error(0..0, "the config has no `lesson` key".into(), vec![
-            "add a first line such as `lesson = \"lesson-05\"`".into(),
-            lesson_list(lessons),
-        ])),
+        None => {
+            return Err(c.error(
+                0..0,
+                "the config has no `lesson` key".into(),
+                vec![
+                    "add a first line such as `lesson = \"lesson-05\"`".into(),
+                    lesson_list(lessons),
+                ],
+            ));
+        }
     };
     let Some(lesson) = lessons.iter().find(|l| l.id == lesson_id) else {
         let mut help = Vec::new();
@@ -187,7 +224,10 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
     };
 
     let plan = match get(root, "run") {
-        None => Repeats { warmup: 1, repeats: 5 },
+        None => Repeats {
+            warmup: 1,
+            repeats: 5,
+        },
         Some(run) => {
             let table = c.table(run, "`[run]`")?;
             for (key, _) in table.iter() {
@@ -196,22 +236,41 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                 }
             }
             Repeats {
-                repeats: c.int_in(get(table, "repeats"), "repeats", 1, 1000)?.unwrap_or(5),
-                warmup: c.int_in(get(table, "warmup"), "warmup", 0, 100)?.unwrap_or(1),
+                repeats: c
+                    .int_in(get(table, "repeats"), "repeats", 1, 1000)?
+                    .unwrap_or(5),
+                warmup: c
+                    .int_in(get(table, "warmup"), "warmup", 0, 100)?
+                    .unwrap_or(1),
             }
         }
     };
 
     let Some(list) = get(root, "experiment") else {
-        return Err(c.error(0..0, "the config has no [[experiment]]".into(), vec![
-            "add one: [[experiment]] with `name` and `kind` (kinds: `cargo xtask list ".to_string() + lesson.id + "`)",
-        ]));
+        return Err(c.error(
+            0..0,
+            "the config has no [[experiment]]".into(),
+            vec![
+                "add one: [[experiment]] with `name` and `kind` (kinds: `cargo xtask list "
+                    .to_string()
+                    + lesson.id
+                    + "`)",
+            ],
+        ));
     };
     let DeValue::Array(items) = list.get_ref() else {
-        return Err(c.error(list.span(), "`experiment` must be a list of tables, written [[experiment]]".into(), vec![]));
+        return Err(c.error(
+            list.span(),
+            "`experiment` must be a list of tables, written [[experiment]]".into(),
+            vec![],
+        ));
     };
     if items.is_empty() {
-        return Err(c.error(list.span(), "the experiment list is empty".into(), vec!["add at least one [[experiment]]".into()]));
+        return Err(c.error(
+            list.span(),
+            "the experiment list is empty".into(),
+            vec!["add at least one [[experiment]]".into()],
+        ));
     }
 
     let mut experiments: Vec<Experiment> = Vec::new();
@@ -219,10 +278,16 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
     for item in items.iter() {
         let table = c.table(item, "each [[experiment]]")?;
         let (name_span, name) = c.string(table, "name", item.span())?;
-        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-            return Err(c.error(name_span, format!("experiment name \"{name}\" cannot name a results file"), vec![
-                "use letters, digits, `-` and `_`, e.g. \"strong-scaling-big\"".into(),
-            ]));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            return Err(c.error(
+                name_span,
+                format!("experiment name \"{name}\" cannot name a results file"),
+                vec!["use letters, digits, `-` and `_`, e.g. \"strong-scaling-big\"".into()],
+            ));
         }
         if let Some(i) = experiments.iter().position(|e| e.name == name) {
             let (line, _) = c.line_col(name_spans[i].start);
@@ -236,8 +301,21 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
             if let Some(m) = did_you_mean(&kind_name, lesson.kinds.iter().map(|k| k.name())) {
                 help.push(format!("did you mean \"{m}\"?"));
             }
-            help.push(format!("kinds of {}: {}", lesson.id, lesson.kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")));
-            return Err(c.error(kind_span, format!("unknown kind \"{kind_name}\" for {}", lesson.id), help));
+            help.push(format!(
+                "kinds of {}: {}",
+                lesson.id,
+                lesson
+                    .kinds
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            return Err(c.error(
+                kind_span,
+                format!("unknown kind \"{kind_name}\" for {}", lesson.id),
+                help,
+            ));
         };
         let keys: Vec<&'static str> = kind.keys().iter().map(|k| k.name).collect();
         let where_ = format!("in experiment \"{name}\" (kind {kind_name})");
@@ -255,22 +333,39 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                     for (axis, values) in axes.iter() {
                         let a = axis.get_ref().as_ref();
                         if !keys.contains(&a) {
-                            return Err(c.unknown_key(axis, &keys, &format!("in the sweep of \"{name}\" (kind {kind_name})")));
+                            return Err(c.unknown_key(
+                                axis,
+                                &keys,
+                                &format!("in the sweep of \"{name}\" (kind {kind_name})"),
+                            ));
                         }
                         if table.iter().any(|(other, _)| other.get_ref().as_ref() == a) {
-                            return Err(c.error(axis.span(), format!("`{a}` is both set and swept in \"{name}\""), vec![
-                                "keep one: a fixed value, or a list under [experiment.sweep]".into(),
-                            ]));
+                            return Err(c.error(
+                                axis.span(),
+                                format!("`{a}` is both set and swept in \"{name}\""),
+                                vec![
+                                    "keep one: a fixed value, or a list under [experiment.sweep]"
+                                        .into(),
+                                ],
+                            ));
                         }
                         let DeValue::Array(list) = values.get_ref() else {
-                            return Err(c.error(values.span(), format!("a sweep axis is a list of values, e.g. `{a} = [1, 2, 4]`"), vec![]));
+                            return Err(c.error(
+                                values.span(),
+                                format!("a sweep axis is a list of values, e.g. `{a} = [1, 2, 4]`"),
+                                vec![],
+                            ));
                         };
                         if list.is_empty() {
-                            return Err(c.error(values.span(), format!("the sweep over `{a}` is empty"), vec![
-                                "give at least one value, e.g. `workers = [1, 2]`".into(),
-                            ]));
+                            return Err(c.error(
+                                values.span(),
+                                format!("the sweep over `{a}` is empty"),
+                                vec!["give at least one value, e.g. `workers = [1, 2]`".into()],
+                            ));
                         }
-                        spans.sweep.push((a.to_string(), list.iter().map(|v| v.span()).collect()));
+                        spans
+                            .sweep
+                            .push((a.to_string(), list.iter().map(|v| v.span()).collect()));
                         sweep.push((a.to_string(), c.values(list)?));
                     }
                 }
@@ -279,7 +374,11 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                     for (qk, qv) in overrides.iter() {
                         let q = qk.get_ref().as_ref();
                         if !keys.contains(&q) {
-                            return Err(c.unknown_key(qk, &keys, &format!("in the quick overrides of \"{name}\" (kind {kind_name})")));
+                            return Err(c.unknown_key(
+                                qk,
+                                &keys,
+                                &format!("in the quick overrides of \"{name}\" (kind {kind_name})"),
+                            ));
                         }
                         spans.quick.push((q.to_string(), qv.span()));
                         quick.insert(q.to_string(), c.value(qv)?);
@@ -295,26 +394,50 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                 }
             }
         }
-        let experiment = Experiment { name: name.clone(), kind: kind_name.clone(), params, sweep, quick };
+        let experiment = Experiment {
+            name: name.clone(),
+            kind: kind_name.clone(),
+            params,
+            sweep,
+            quick,
+        };
         for quick_mode in [false, true] {
             for point in experiment.points(quick_mode) {
                 if let Err(e) = kind.check(&point.table) {
-                    return Err(c.key_error(e, &spans, &point, quick_mode, item.span(), kind.keys()));
+                    return Err(c.key_error(
+                        e,
+                        &spans,
+                        &point,
+                        quick_mode,
+                        item.span(),
+                        kind.keys(),
+                    ));
                 }
             }
         }
         experiments.push(experiment);
         name_spans.push(name_span);
     }
-    Ok(Config { file: file.to_string(), lesson: lesson.id.to_string(), plan, experiments })
+    Ok(Config {
+        file: file.to_string(),
+        lesson: lesson.id.to_string(),
+        plan,
+        experiments,
+    })
 }
 
 fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
-    table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
 }
 
 fn lesson_list(lessons: &[Lesson]) -> String {
-    format!("lessons: {}", lessons.iter().map(|l| l.id).collect::<Vec<_>>().join(", "))
+    format!(
+        "lessons: {}",
+        lessons.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Where each key of one experiment was written, to point errors at it.
@@ -343,11 +466,29 @@ impl Checker<'_> {
         let (line, col) = self.line_col(span.start);
         let text = self.src.lines().nth(line - 1).unwrap_or("").to_string();
         let end = span.end.min(self.src.len()).max(span.start);
-        let width = self.src.get(span.start.min(self.src.len())..end).map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
-        ConfigError { file: self.file.to_string(), at: Some(Location { line, col, text, width }), message, help }
+        let width = self
+            .src
+            .get(span.start.min(self.src.len())..end)
+            .map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
+        ConfigError {
+            file: self.file.to_string(),
+            at: Some(Location {
+                line,
+                col,
+                text,
+                width,
+            }),
+            message,
+            help,
+        }
     }
 
-    fn unknown_key(&self, key: &Spanned<std::borrow::Cow<'_, str>>, valid: &[&str], where_: &str) -> ConfigError {
+    fn unknown_key(
+        &self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        valid: &[&str],
+        where_: &str,
+    ) -> ConfigError {
         let k = key.get_ref().as_ref();
         let mut help = Vec::new();
         if let Some(m) = did_you_mean(k, valid.iter().copied()) {
@@ -357,27 +498,56 @@ impl Checker<'_> {
         self.error(key.span(), format!("unknown key `{k}` {where_}"), help)
     }
 
-    fn table<'t, 'i>(&self, value: &'t Spanned<DeValue<'i>>, what: &str) -> Result<&'t DeTable<'i>, ConfigError> {
+    fn table<'t, 'i>(
+        &self,
+        value: &'t Spanned<DeValue<'i>>,
+        what: &str,
+    ) -> Result<&'t DeTable<'i>, ConfigError> {
         match value.get_ref() {
             DeValue::Table(t) => Ok(t),
-            other => Err(self.error(value.span(), format!("{what} must be a table, found {}", type_name(other)), vec![])),
+            other => Err(self.error(
+                value.span(),
+                format!("{what} must be a table, found {}", type_name(other)),
+                vec![],
+            )),
         }
     }
 
-    fn string(&self, table: &DeTable<'_>, key: &str, owner: Range<usize>) -> Result<(Range<usize>, String), ConfigError> {
+    fn string(
+        &self,
+        table: &DeTable<'_>,
+        key: &str,
+        owner: Range<usize>,
+    ) -> Result<(Range<usize>, String), ConfigError> {
         match get(table, key) {
             Some(v) => match v.get_ref() {
                 DeValue::String(s) => Ok((v.span(), s.to_string())),
-                other => Err(self.error(v.span(), format!("`{key}` must be a string, found {}", type_name(other)), vec![])),
+                other => Err(self.error(
+                    v.span(),
+                    format!("`{key}` must be a string, found {}", type_name(other)),
+                    vec![],
+                )),
             },
-            None => Err(self.error(owner, format!("this experiment has no `{key}`"), vec![match key {
-                "name" => "add `name = \"...\"`: it names the results files".into(),
-                _ => "add `kind = \"...\"` (`cargo xtask list <lesson>` lists the kinds)".into(),
-            }])),
+            None => Err(self.error(
+                owner,
+                format!("this experiment has no `{key}`"),
+                vec![match key {
+                    "name" => "add `name = \"...\"`: it names the results files".into(),
+                    _ => {
+                        "add `kind = \"...\"` (`cargo xtask list <lesson>` lists the kinds)".into()
+                    }
+                }],
+            )),
         }
     }
 
-    fn int_in(&self, value: Option<&Spanned<DeValue<'_>>>, key: &str, lo: i64, hi: i64) -> Result<Option<u32>, ConfigError> {
+    fn int_in(
+        &self,
+        value: Option<&Spanned<DeValue<'_>>>,
+        key: &str,
+        lo: i64,
+        hi: i64,
+    ) -> Result<Option<u32>, ConfigError> {
         let Some(v) = value else { return Ok(None) };
         let n = match v.get_ref() {
             DeValue::Integer(_) => self.value(v)?.as_integer(),
@@ -385,8 +555,16 @@ impl Checker<'_> {
         };
         match n {
             Some(n) if (lo..=hi).contains(&n) => Ok(Some(n as u32)),
-            Some(n) => Err(self.error(v.span(), format!("`{key}` must be from {lo} to {hi}, found {n}"), vec![])),
-            None => Err(self.error(v.span(), format!("`{key}` must be a whole number from {lo} to {hi}"), vec![])),
+            Some(n) => Err(self.error(
+                v.span(),
+                format!("`{key}` must be from {lo} to {hi}, found {n}"),
+                vec![],
+            )),
+            None => Err(self.error(
+                v.span(),
+                format!("`{key}` must be a whole number from {lo} to {hi}"),
+                vec![],
+            )),
         }
     }
 
@@ -406,9 +584,14 @@ impl Checker<'_> {
                 let text = &self.src[v.span()];
                 match toml::from_str::<toml::Table>(&format!("v = {text}")) {
                     Ok(mut doc) => Ok(doc.remove("v").expect("the key we wrote")),
-                    Err(e) => Err(self.error(v.span(), format!("bad value: {}", e.message().trim_end()), vec![
-                        "whole numbers must fit in 64 bits (at most 9223372036854775807)".into(),
-                    ])),
+                    Err(e) => Err(self.error(
+                        v.span(),
+                        format!("bad value: {}", e.message().trim_end()),
+                        vec![
+                            "whole numbers must fit in 64 bits (at most 9223372036854775807)"
+                                .into(),
+                        ],
+                    )),
                 }
             }
         }
@@ -418,24 +601,58 @@ impl Checker<'_> {
         list.iter().map(|v| self.value(v)).collect()
     }
 
-    fn key_error(&self, e: KeyError, spans: &Spans, point: &Point, quick: bool, owner: Range<usize>, keys: Vec<crate::KeyDoc>) -> ConfigError {
+    fn key_error(
+        &self,
+        e: KeyError,
+        spans: &Spans,
+        point: &Point,
+        quick: bool,
+        owner: Range<usize>,
+        keys: Vec<crate::KeyDoc>,
+    ) -> ConfigError {
         let key = e.key.clone().unwrap_or_default();
-        let from_quick = quick.then(|| spans.quick.iter().find(|(k, _)| *k == key)).flatten().map(|(_, s)| s.clone());
+        let from_quick = quick
+            .then(|| spans.quick.iter().find(|(k, _)| *k == key))
+            .flatten()
+            .map(|(_, s)| s.clone());
         let from_sweep = || {
             let (_, value) = point.sweep.iter().find(|(k, _)| *k == key)?;
             let (_, elems) = spans.sweep.iter().find(|(k, _)| *k == key)?;
             let experiment_values = elems.iter().map(|s| &self.src[s.clone()]);
-            let i = experiment_values.clone().position(|t| toml::from_str::<toml::Table>(&format!("v = {t}")).ok().and_then(|d| d.get("v").cloned()).as_ref() == Some(value))?;
+            let i = experiment_values.clone().position(|t| {
+                toml::from_str::<toml::Table>(&format!("v = {t}"))
+                    .ok()
+                    .and_then(|d| d.get("v").cloned())
+                    .as_ref()
+                    == Some(value)
+            })?;
             elems.get(i).cloned()
         };
-        let from_params = || spans.params.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone());
-        let span = from_quick.or_else(from_sweep).or_else(from_params).unwrap_or(owner);
+        let from_params = || {
+            spans
+                .params
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, s)| s.clone())
+        };
+        let span = from_quick
+            .or_else(from_sweep)
+            .or_else(from_params)
+            .unwrap_or(owner);
         let mut help = Vec::new();
         if let Some(doc) = keys.iter().find(|k| k.name == key) {
-            let range = doc.range.as_ref().map(|r| format!(", {r}")).unwrap_or_default();
+            let range = doc
+                .range
+                .as_ref()
+                .map(|r| format!(", {r}"))
+                .unwrap_or_default();
             help.push(format!("`{key}` is {}{range}: {}", doc.ty, doc.doc));
         }
-        let message = if key.is_empty() { e.message } else { format!("bad value for `{key}`: {}", e.message) };
+        let message = if key.is_empty() {
+            e.message
+        } else {
+            format!("bad value for `{key}`: {}", e.message)
+        };
         self.error(span, message, help)
     }
 }

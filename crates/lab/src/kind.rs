@@ -21,7 +21,10 @@ pub struct Lesson {
 
 impl Lesson {
     pub fn kind(&self, name: &str) -> Option<&dyn Kind> {
-        self.kinds.iter().find(|k| k.name() == name).map(|k| k.as_ref())
+        self.kinds
+            .iter()
+            .find(|k| k.name() == name)
+            .map(|k| k.as_ref())
     }
 }
 
@@ -89,13 +92,27 @@ fn typed<P: Params>(table: &toml::Table) -> Result<P, KeyError> {
     let value = toml::Value::Table(table.clone());
     let params: P = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let key = path.split('.').next().filter(|k| !k.is_empty() && *k != "?");
+        let key = path
+            .split('.')
+            .next()
+            .filter(|k| !k.is_empty() && *k != "?");
         let message = e.into_inner().to_string();
         // The deserializer appends "in `key`" lines; the location already says where.
-        let message = message.lines().next().unwrap_or_default().trim().to_string();
-        KeyError { key: key.map(str::to_string), message }
+        let message = message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        KeyError {
+            key: key.map(str::to_string),
+            message,
+        }
     })?;
-    params.validate().map_err(|e| KeyError { key: Some(e.key.to_string()), message: e.message })?;
+    params.validate().map_err(|e| KeyError {
+        key: Some(e.key.to_string()),
+        message: e.message,
+    })?;
     Ok(params)
 }
 
@@ -148,12 +165,24 @@ pub struct Ctx {
 
 impl Ctx {
     pub(crate) fn new(quick: bool, plan: Repeats, status: ProgressBar) -> Ctx {
-        Ctx { quick, plan, machine: Machine::this(), status }
+        Ctx {
+            quick,
+            plan,
+            machine: Machine::this(),
+            status,
+        }
     }
 
     /// A context for tests and examples: one timed run, no warm-up, no progress.
     pub fn for_tests() -> Ctx {
-        Ctx::new(true, Repeats { warmup: 0, repeats: 1 }, ProgressBar::hidden())
+        Ctx::new(
+            true,
+            Repeats {
+                warmup: 0,
+                repeats: 1,
+            },
+            ProgressBar::hidden(),
+        )
     }
 
     /// Times `f` with the run's warm-up and repeats (see [`crate::measure::measure`]),

@@ -20,7 +20,7 @@ pub mod run;
 pub mod scaling;
 pub mod sweep;
 
-pub use kind::{Ctx, Kind, KeyError, Lesson, Typed, kind};
+pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind};
 pub use measure::{Machine, Repeats, Timing};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};
 pub use plot::{Plot, Scale, Series, Style};

@@ -22,7 +22,11 @@ impl Timing {
         let mut s: Vec<f64> = durations.iter().map(Duration::as_secs_f64).collect();
         s.sort_by(f64::total_cmp);
         let n = s.len();
-        let median = if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 };
+        let median = if n % 2 == 1 {
+            s[n / 2]
+        } else {
+            (s[n / 2 - 1] + s[n / 2]) / 2.0
+        };
         Timing {
             median_s: median,
             min_s: s[0],
@@ -53,7 +57,10 @@ pub fn measure<T>(plan: Repeats, mut f: impl FnMut() -> T) -> (T, Timing) {
         times.push(start.elapsed());
         last = Some(value);
     }
-    (last.expect("at least one timed run"), Timing::from_durations(&times))
+    (
+        last.expect("at least one timed run"),
+        Timing::from_durations(&times),
+    )
 }
 
 /// What the results were measured on: the `machine` object of every results file.
@@ -84,7 +91,11 @@ pub fn logical_cores() -> usize {
 
 /// The build profile this harness was compiled with.
 pub fn profile() -> &'static str {
-    if cfg!(debug_assertions) { "debug" } else { "release" }
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
 }
 
 #[cfg(test)]
@@ -93,9 +104,16 @@ mod tests {
 
     #[test]
     fn timing_takes_the_median_of_odd_and_even_counts() {
-        let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|&m| Duration::from_millis(m))
+                .collect::<Vec<_>>()
+        };
         let t = Timing::from_durations(&ms(&[30, 10, 20]));
-        assert_eq!((t.median_s, t.min_s, t.max_s, t.repeats), (0.02, 0.01, 0.03, 3));
+        assert_eq!(
+            (t.median_s, t.min_s, t.max_s, t.repeats),
+            (0.02, 0.01, 0.03, 3)
+        );
         let t = Timing::from_durations(&ms(&[40, 10, 20, 30]));
         assert!((t.median_s - 0.025).abs() < 1e-12);
     }
@@ -103,10 +121,16 @@ mod tests {
     #[test]
     fn measure_runs_warmup_and_repeats() {
         let mut calls = 0;
-        let (last, t) = measure(Repeats { warmup: 2, repeats: 3 }, || {
-            calls += 1;
-            calls
-        });
+        let (last, t) = measure(
+            Repeats {
+                warmup: 2,
+                repeats: 3,
+            },
+            || {
+                calls += 1;
+                calls
+            },
+        );
         assert_eq!((calls, last, t.repeats), (5, 5, 3));
     }
 }

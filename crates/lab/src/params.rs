@@ -28,7 +28,9 @@ pub struct Invalid {
 }
 
 /// The parameters of an experiment kind: what [`params!`](crate::params) implements.
-pub trait Params: Serialize + serde::de::DeserializeOwned + Default + Clone + Send + Sync + 'static {
+pub trait Params:
+    Serialize + serde::de::DeserializeOwned + Default + Clone + Send + Sync + 'static
+{
     /// Every key, in declaration order.
     fn keys() -> Vec<KeyDoc>;
     /// Checks every range; the first key out of range is the error.
@@ -215,7 +217,7 @@ impl<'de> Deserialize<'de> for Workers {
                 f.write_str(WORKERS_EXPECTED)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Workers, E> {
-                if v >= 1 && v <= 1 << 16 {
+                if (1..=1 << 16).contains(&v) {
                     Ok(Workers::Count(v as usize))
                 } else {
                     Err(E::custom(format!(
@@ -230,7 +232,9 @@ impl<'de> Deserialize<'de> for Workers {
                 if v == "all" {
                     Ok(Workers::All)
                 } else {
-                    Err(E::custom(format!("expected {WORKERS_EXPECTED}, found \"{v}\"")))
+                    Err(E::custom(format!(
+                        "expected {WORKERS_EXPECTED}, found \"{v}\""
+                    )))
                 }
             }
         }
@@ -239,7 +243,10 @@ impl<'de> Deserialize<'de> for Workers {
 }
 
 /// Edit distance, for "did you mean" suggestions.
-pub(crate) fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (levenshtein(wrong, c), c))
@@ -254,7 +261,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -32,7 +32,11 @@ impl Scale {
             Scale::Log2 => crate::report::format_number(2f64.powf(v).round()),
             Scale::Log10 => {
                 let e = v.round();
-                if (v - e).abs() < 1e-9 { format!("1e{e}") } else { String::new() }
+                if (v - e).abs() < 1e-9 {
+                    format!("1e{e}")
+                } else {
+                    String::new()
+                }
             }
         }
     }
@@ -60,7 +64,12 @@ pub struct Series {
 
 impl Series {
     pub fn new(label: impl Into<String>, style: Style, points: Vec<(f64, f64)>) -> Series {
-        Series { label: label.into(), points, style, color: None }
+        Series {
+            label: label.into(),
+            points,
+            style,
+            color: None,
+        }
     }
 
     pub fn color(mut self, index: usize) -> Series {
@@ -82,7 +91,11 @@ pub struct Plot {
 }
 
 impl Plot {
-    pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Plot {
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Plot {
         Plot {
             suffix: None,
             title: title.into(),
@@ -161,12 +174,14 @@ impl Plot {
                     Style::Line | Style::LinePoints => {
                         chart.draw_series(LineSeries::new(points.iter().copied(), stroke))?
                     }
-                    Style::Dashed => {
-                        chart.draw_series(DashedLineSeries::new(points.iter().copied(), 8, 5, stroke))?
-                    }
-                    Style::Points => chart.draw_series(
-                        points.iter().map(|&p| Circle::new(p, 4, color.filled())),
-                    )?,
+                    Style::Dashed => chart.draw_series(DashedLineSeries::new(
+                        points.iter().copied(),
+                        8,
+                        5,
+                        stroke,
+                    ))?,
+                    Style::Points => chart
+                        .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?,
                 };
                 anno.label(spec.label.as_str()).legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
@@ -188,7 +203,9 @@ impl Plot {
 }
 
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
     if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
 }
 
@@ -206,11 +223,26 @@ mod tests {
     fn a_log_log_plot_renders_labels_legend_and_skips_zeros() {
         let plot = Plot::new("Error vs samples", "samples", "error")
             .scales(Scale::Log10, Scale::Log10)
-            .series(Series::new("measured", Style::Points, vec![(1e3, 0.03), (1e4, 0.0), (1e5, 0.004)]))
-            .series(Series::new("1/√N", Style::Dashed, vec![(1e3, 0.0316), (1e5, 0.00316)]));
+            .series(Series::new(
+                "measured",
+                Style::Points,
+                vec![(1e3, 0.03), (1e4, 0.0), (1e5, 0.004)],
+            ))
+            .series(Series::new(
+                "1/√N",
+                Style::Dashed,
+                vec![(1e3, 0.0316), (1e5, 0.00316)],
+            ));
         let svg = plot.to_svg().unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..60]);
-        for text in ["Error vs samples", "samples", "error", "measured", "1/√N", "1e4"] {
+        for text in [
+            "Error vs samples",
+            "samples",
+            "error",
+            "measured",
+            "1/√N",
+            "1e4",
+        ] {
             assert!(svg.contains(text), "missing {text:?}");
         }
     }

@@ -6,13 +6,20 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 fn target() -> ProgressDrawTarget {
-    if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() }
+    if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    }
 }
 
 /// A spinner that shows what is running and for how long.
 pub fn spinner(prefix: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, target());
-    bar.set_style(ProgressStyle::with_template("  {spinner} {prefix} {elapsed} {wide_msg}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("  {spinner} {prefix} {elapsed} {wide_msg}")
+            .expect("valid template"),
+    );
     bar.set_prefix(prefix.to_string());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar

@@ -185,7 +185,14 @@ impl Report {
         }
 
         fn others(params: &Fields) -> Fields {
-            Fields(params.0.iter().filter(|(k, _)| k != "workers").cloned().collect())
+            Fields(
+                params
+                    .0
+                    .iter()
+                    .filter(|(k, _)| k != "workers")
+                    .cloned()
+                    .collect(),
+            )
         }
     }
 }
@@ -217,7 +224,9 @@ pub fn table(report: &Report, redact: bool) -> String {
         }
     };
     rows.iter().flat_map(|r| r.params.keys()).for_each(&mut add);
-    rows.iter().flat_map(|r| r.metrics.keys()).for_each(&mut add);
+    rows.iter()
+        .flat_map(|r| r.metrics.keys())
+        .for_each(&mut add);
     let n_named = header.len();
     let timed = rows.iter().any(|r| r.timing.is_some());
     let scaled = rows.iter().any(|r| r.speedup.is_some());
@@ -295,7 +304,11 @@ pub fn table(report: &Report, redact: bool) -> String {
         out.push('\n');
     }
     for (k, v) in &report.summary.0 {
-        let shown = if redact && report.summary_measured.contains(k) { "~".into() } else { format_value(v) };
+        let shown = if redact && report.summary_measured.contains(k) {
+            "~".into()
+        } else {
+            format_value(v)
+        };
         let _ = writeln!(out, "  {k} = {shown}");
     }
     out
@@ -315,7 +328,13 @@ pub fn format_value(v: &Value) -> String {
 /// notation for the very small and very large.
 pub fn format_number(x: f64) -> String {
     if !x.is_finite() {
-        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "inf".into() } else { "-inf".into() };
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     let a = x.abs();
     if a == 0.0 {
@@ -325,7 +344,11 @@ pub fn format_number(x: f64) -> String {
     } else {
         let digits = (4 - a.log10().floor() as i32).clamp(0, 6) as usize;
         let s = format!("{x:.digits$}");
-        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -339,8 +362,20 @@ pub fn csv(report: &Report) -> String {
             }
         }
     }
-    let fixed = ["median_s", "min_s", "max_s", "repeats", "speedup", "efficiency"];
-    let mut out = keys.iter().map(|k| csv_field(k)).chain(fixed.iter().map(|k| k.to_string())).collect::<Vec<_>>().join(",");
+    let fixed = [
+        "median_s",
+        "min_s",
+        "max_s",
+        "repeats",
+        "speedup",
+        "efficiency",
+    ];
+    let mut out = keys
+        .iter()
+        .map(|k| csv_field(k))
+        .chain(fixed.iter().map(|k| k.to_string()))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
     for r in &report.rows {
         let mut line: Vec<String> = keys
@@ -365,7 +400,11 @@ pub fn csv(report: &Report) -> String {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// Held while a results file is being written: see [`stop_writes`].
@@ -383,9 +422,15 @@ pub fn stop_writes() -> std::sync::MutexGuard<'static, ()> {
 /// old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let _writing = WRITES.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("results");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("results");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -404,14 +449,29 @@ mod tests {
     use super::*;
 
     fn t(median_s: f64) -> Timing {
-        Timing { median_s, min_s: median_s, max_s: median_s, repeats: 1 }
+        Timing {
+            median_s,
+            min_s: median_s,
+            max_s: median_s,
+            repeats: 1,
+        }
     }
 
     #[test]
     fn speedups_are_relative_to_the_one_worker_row_with_the_same_other_params() {
         let mut r = Report::new();
-        for (pool, w, secs) in [("threads", 1, 4.0), ("threads", 2, 4.0), ("processes", 1, 8.0), ("processes", 2, 4.0)] {
-            r.push(Row::new().param("pool", pool).param("workers", w).timing(t(secs)));
+        for (pool, w, secs) in [
+            ("threads", 1, 4.0),
+            ("threads", 2, 4.0),
+            ("processes", 1, 8.0),
+            ("processes", 2, 4.0),
+        ] {
+            r.push(
+                Row::new()
+                    .param("pool", pool)
+                    .param("workers", w)
+                    .timing(t(secs)),
+            );
         }
         r.derive_speedups();
         let s: Vec<_> = r.rows.iter().map(|r| r.speedup.unwrap()).collect();
@@ -431,9 +491,19 @@ mod tests {
     #[test]
     fn redacted_tables_hide_only_what_varies() {
         let mut r = Report::new();
-        r.push(Row::new().param("workers", 2).metric("checksum", 42).measured("latency_us", 17.5).timing(t(0.5)).speedup(1.9, 0.95));
+        r.push(
+            Row::new()
+                .param("workers", 2)
+                .metric("checksum", 42)
+                .measured("latency_us", 17.5)
+                .timing(t(0.5))
+                .speedup(1.9, 0.95),
+        );
         let text = table(&r, true);
-        assert!(text.contains("42") && !text.contains("17.5") && !text.contains("1.90"), "{text}");
+        assert!(
+            text.contains("42") && !text.contains("17.5") && !text.contains("1.90"),
+            "{text}"
+        );
         assert!(table(&r, false).contains("17.5"));
     }
 

@@ -59,7 +59,11 @@ impl Out {
             return;
         }
         let mut stdout = std::io::stdout().lock();
-        if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+        if stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
             self.closed = true;
         }
     }
@@ -68,19 +72,39 @@ impl Out {
 /// Runs the experiments of `config` (checked by [`crate::config::load`]).
 pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let machine = Machine::this();
-    let plan = if opts.quick { crate::Repeats { warmup: 0, repeats: 1 } } else { config.plan };
+    let plan = if opts.quick {
+        crate::Repeats {
+            warmup: 0,
+            repeats: 1,
+        }
+    } else {
+        config.plan
+    };
     let mut out = Out { closed: false };
-    let mut outcome = RunOutcome { failed: Vec::new(), written: Vec::new(), stopped: false };
+    let mut outcome = RunOutcome {
+        failed: Vec::new(),
+        written: Vec::new(),
+        stopped: false,
+    };
 
     let selected: Vec<_> = match &opts.only {
         None => config.experiments.iter().collect(),
         Some(name) => {
-            let found: Vec<_> = config.experiments.iter().filter(|e| &e.name == name).collect();
+            let found: Vec<_> = config
+                .experiments
+                .iter()
+                .filter(|e| &e.name == name)
+                .collect();
             if found.is_empty() {
                 anyhow::bail!(
                     "no experiment named \"{name}\" in {}; its experiments: {}",
                     config.file,
-                    config.experiments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+                    config
+                        .experiments
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             found
@@ -97,7 +121,9 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             machine.logical_cores, machine.os, machine.arch, machine.profile, plan.repeats, plan.warmup
         ));
         if machine.profile == "debug" {
-            eprintln!("warning: this is a debug build, so its timings say little; run through `cargo xtask run`, which builds with --release");
+            eprintln!(
+                "warning: this is a debug build, so its timings say little; run through `cargo xtask run`, which builds with --release"
+            );
         }
     }
 
@@ -106,8 +132,15 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             outcome.stopped = true;
             break;
         }
-        let kind = lesson.kind(&experiment.kind).expect("config was checked against the lesson");
-        out.print(&format!("\n── {} ({}) ──\n{}\n", experiment.name, kind.name(), kind.about()));
+        let kind = lesson
+            .kind(&experiment.kind)
+            .expect("config was checked against the lesson");
+        out.print(&format!(
+            "\n── {} ({}) ──\n{}\n",
+            experiment.name,
+            kind.name(),
+            kind.about()
+        ));
         let points = experiment.points(opts.quick);
         let status = crate::progress::spinner(&experiment.name);
         let ctx = Ctx::new(opts.quick, plan, status.clone());
@@ -144,7 +177,11 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
     }
 
     if !outcome.written.is_empty() {
-        let shown = if opts.redact { "<out>".to_string() } else { opts.out.display().to_string() };
+        let shown = if opts.redact {
+            "<out>".to_string()
+        } else {
+            opts.out.display().to_string()
+        };
         let names: Vec<String> = outcome
             .written
             .iter()
@@ -153,7 +190,11 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         out.print(&format!("\nwrote in {shown}/: {}\n", names.join(", ")));
     }
     if !outcome.failed.is_empty() {
-        out.print(&format!("\n{} experiment(s) failed: {}\n", outcome.failed.len(), outcome.failed.join(", ")));
+        out.print(&format!(
+            "\n{} experiment(s) failed: {}\n",
+            outcome.failed.len(),
+            outcome.failed.join(", ")
+        ));
     }
     outcome.stopped |= out.closed;
     Ok(outcome)
@@ -182,15 +223,23 @@ fn write_results(
     let mut json = serde_json::to_string_pretty(&file)?;
     json.push('\n');
     let mut outputs = vec![
-        (dir.join(format!("{}.json", experiment.name)), json.into_bytes()),
-        (dir.join(format!("{}.csv", experiment.name)), report::csv(report).into_bytes()),
+        (
+            dir.join(format!("{}.json", experiment.name)),
+            json.into_bytes(),
+        ),
+        (
+            dir.join(format!("{}.csv", experiment.name)),
+            report::csv(report).into_bytes(),
+        ),
     ];
     for plot in &report.plots {
         let stem = match &plot.suffix {
             Some(s) => format!("{}-{s}", experiment.name),
             None => experiment.name.clone(),
         };
-        let svg = plot.to_svg().with_context(|| format!("drawing {stem}.svg"))?;
+        let svg = plot
+            .to_svg()
+            .with_context(|| format!("drawing {stem}.svg"))?;
         outputs.push((dir.join(format!("{stem}.svg")), svg.into_bytes()));
     }
     for (path, bytes) in &outputs {

@@ -82,7 +82,10 @@ mod tests {
 
     #[test]
     fn the_fit_recovers_the_serial_fraction_of_exact_points() {
-        let pts: Vec<_> = [1.0, 2.0, 4.0, 8.0].iter().map(|&p| (p, amdahl(0.2, p))).collect();
+        let pts: Vec<_> = [1.0, 2.0, 4.0, 8.0]
+            .iter()
+            .map(|&p| (p, amdahl(0.2, p)))
+            .collect();
         assert!((fit_serial_fraction(&pts).unwrap() - 0.2).abs() < 1e-12);
         assert_eq!(fit_serial_fraction(&[(1.0, 1.0)]), None);
     }

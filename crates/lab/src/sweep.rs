@@ -25,10 +25,16 @@ mod tests {
 
     #[test]
     fn axes_expand_to_their_product_first_axis_slowest() {
-        let axes = vec![("pool".to_string(), vec!["t", "p"]), ("workers".to_string(), vec!["1", "2", "4"])];
+        let axes = vec![
+            ("pool".to_string(), vec!["t", "p"]),
+            ("workers".to_string(), vec!["1", "2", "4"]),
+        ];
         let points = expand(&axes);
         assert_eq!(points.len(), 6);
-        let flat: Vec<String> = points.iter().map(|p| format!("{}{}", p[0].1, p[1].1)).collect();
+        let flat: Vec<String> = points
+            .iter()
+            .map(|p| format!("{}{}", p[0].1, p[1].1))
+            .collect();
         assert_eq!(flat, ["t1", "t2", "t4", "p1", "p2", "p4"]);
         assert_eq!(expand::<i32>(&[]), vec![Vec::new()]);
     }

@@ -19,8 +19,13 @@ pub fn share(n: u64, workers: u64, w: u64) -> std::ops::Range<u64> {
 pub fn parallel_sum(n: u64, workers: u64) -> u64 {
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
-            .map(|w| scope.spawn(move || share(n, workers, w).map(unit).fold(0u64, u64::wrapping_add)))
+            .map(|w| {
+                scope.spawn(move || share(n, workers, w).map(unit).fold(0u64, u64::wrapping_add))
+            })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a worker panicked")).fold(0, u64::wrapping_add)
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a worker panicked"))
+            .fold(0, u64::wrapping_add)
     })
 }

@@ -14,13 +14,13 @@ lab::params! {
     /// A serial part followed by many tasks of uneven size.
     pub struct Params {
         /// Parallel tasks; fewer tasks than workers leaves workers idle.
-        pub tasks: u64 = 2048 => between(1, 1 << 20),
+        pub tasks: u64 = 1024 => between(1, 1 << 20),
         /// Mean units of work per task (each unit a few ns).
         pub units_per_task: u64 = 20_000 => at_least(1),
         /// How uneven tasks are: each task's size is drawn from mean × (1 ± spread), 0 to 1.
         pub task_spread: f64 = 0.5 => between(0.0, 1.0),
         /// Fraction of all units that is serial (0 to 1).
-        pub serial_fraction: f64 = 0.02 => between(0.0, 1.0),
+        pub serial_fraction: f64 = 0.005 => between(0.0, 1.0),
         /// Largest simulated worker count; P runs over powers of two up to it.
         pub max_workers: u64 = 1024 => between(1, 1 << 16),
         /// Largest worker count really run here, to check the simulation against ("all" = every core).
@@ -71,8 +71,12 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let p = &point.params;
         let sizes = task_sizes(p);
         let parallel: u64 = sizes.iter().sum();
-        let serial = ((parallel as f64) * p.serial_fraction / (1.0 - p.serial_fraction).max(1e-9)).round() as u64;
-        let starts: Vec<u64> = sizes.iter().scan(serial, |at, &n| Some(std::mem::replace(at, *at + n))).collect();
+        let serial = ((parallel as f64) * p.serial_fraction / (1.0 - p.serial_fraction).max(1e-9))
+            .round() as u64;
+        let starts: Vec<u64> = sizes
+            .iter()
+            .scan(serial, |at, &n| Some(std::mem::replace(at, *at + n)))
+            .collect();
 
         // 1. Measure the serial part and each task alone, on one thread.
         ctx.status("measuring the serial part and each task");
@@ -92,9 +96,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let mut checksum = None;
         let mut real = Vec::new();
         for w in powers_of_two(p.measured_workers.get() as u64) {
-            let (sum, timing) =
-                ctx.measure(&format!("measured, workers = {w}"), || run_program(serial, &starts, &sizes, w as usize));
-            anyhow::ensure!(*checksum.get_or_insert(sum) == sum, "checksum changed with the worker count");
+            let (sum, timing) = ctx.measure(&format!("measured, workers = {w}"), || {
+                run_program(serial, &starts, &sizes, w as usize)
+            });
+            anyhow::ensure!(
+                *checksum.get_or_insert(sum) == sum,
+                "checksum changed with the worker count"
+            );
             real.push((w, timing));
         }
         let t1_real = real[0].1.median_s;
@@ -126,17 +134,34 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         report.summary("checksum", checksum.unwrap_or(0));
         report.summary_measured("measured_serial_fraction", round(measured_s));
         report.summary_measured("one_worker_s", round(t1_real));
-        let amdahl_curve = simulated.iter().map(|&(w, _)| (w, amdahl(measured_s, w))).collect();
+        let amdahl_curve = simulated
+            .iter()
+            .map(|&(w, _)| (w, amdahl(measured_s, w)))
+            .collect();
         report.plot(
-            Plot::new("Beyond this machine: simulated speedup vs Amdahl", "workers", "speedup")
-                .scales(Scale::Log2, Scale::Log2)
-                .series(Series::new("simulated from measured task costs", Style::LinePoints, simulated))
-                .series(Series::new("Amdahl with the measured serial fraction", Style::Dashed, amdahl_curve))
-                .series(Series::new(
-                    "measured on this machine",
-                    Style::Points,
-                    real.iter().map(|(w, t)| (*w as f64, t1_real / t.median_s)).collect(),
-                )),
+            Plot::new(
+                "Beyond this machine: simulated speedup vs Amdahl",
+                "workers",
+                "speedup",
+            )
+            .scales(Scale::Log2, Scale::Log2)
+            .series(Series::new(
+                "simulated from measured task costs",
+                Style::LinePoints,
+                simulated,
+            ))
+            .series(Series::new(
+                "Amdahl with the measured serial fraction",
+                Style::Dashed,
+                amdahl_curve,
+            ))
+            .series(Series::new(
+                "measured on this machine",
+                Style::Points,
+                real.iter()
+                    .map(|(w, t)| (*w as f64, t1_real / t.median_s))
+                    .collect(),
+            )),
         );
         report.note("rows marked measured ran on this machine; simulated rows replay the measured task costs on P workers");
         report.note("with few tasks per worker, the largest task and uneven sizes hold the simulation below Amdahl's curve");

@@ -23,6 +23,11 @@ pub fn lesson() -> lab::Lesson {
     lab::Lesson {
         id: "lesson-05",
         title: "Amdahl & Gustafson: the limits of speedup",
-        kinds: vec![models::kind(), strong_scaling::kind(), weak_scaling::kind(), beyond_this_machine::kind()],
+        kinds: vec![
+            models::kind(),
+            strong_scaling::kind(),
+            weak_scaling::kind(),
+            beyond_this_machine::kind(),
+        ],
     }
 }

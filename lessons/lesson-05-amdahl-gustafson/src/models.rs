@@ -17,19 +17,32 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>("models", "Amdahl's and Gustafson's speedup over P and the serial fraction s, with the limit 1/s.", run)
+    lab::kind::<Params>(
+        "models",
+        "Amdahl's and Gustafson's speedup over P and the serial fraction s, with the limit 1/s.",
+        run,
+    )
 }
 
 fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
-    let mut plot = Plot::new("Speedup: Amdahl (fixed problem) vs Gustafson (scaled problem)", "workers P", "speedup S(P)")
-        .scales(Scale::Log2, Scale::Log2);
+    let mut plot = Plot::new(
+        "Speedup: Amdahl (fixed problem) vs Gustafson (scaled problem)",
+        "workers P",
+        "speedup S(P)",
+    )
+    .scales(Scale::Log2, Scale::Log2);
     for point in points {
         let p = &point.params;
         for &s in &p.serial_fractions {
-            anyhow::ensure!((0.0..=1.0).contains(&s), "serial fraction {s} is outside 0 to 1");
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&s),
+                "serial fraction {s} is outside 0 to 1"
+            );
         }
-        let workers: Vec<u64> = std::iter::successors(Some(1u64), |&w| (w * 2 <= p.max_workers).then_some(w * 2)).collect();
+        let workers: Vec<u64> =
+            std::iter::successors(Some(1u64), |&w| (w * 2 <= p.max_workers).then_some(w * 2))
+                .collect();
         for (i, &s) in p.serial_fractions.iter().enumerate() {
             for &w in &workers {
                 let a = amdahl(s, w as f64);
@@ -44,11 +57,23 @@ fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                         .metric("amdahl_limit", limit(s)),
                 );
             }
-            let curve = |f: fn(f64, f64) -> f64| workers.iter().map(|&w| (w as f64, f(s, w as f64))).collect();
+            let curve = |f: fn(f64, f64) -> f64| {
+                workers
+                    .iter()
+                    .map(|&w| (w as f64, f(s, w as f64)))
+                    .collect()
+            };
             plot = plot
-                .series(Series::new(format!("Amdahl s={s}"), Style::LinePoints, curve(amdahl)).color(i))
-                .series(Series::new(format!("Gustafson s={s}"), Style::Dashed, curve(gustafson)).color(i));
-            let floor = workers.iter().find(|&&w| amdahl(s, w as f64) / (w as f64) < p.efficiency_floor);
+                .series(
+                    Series::new(format!("Amdahl s={s}"), Style::LinePoints, curve(amdahl)).color(i),
+                )
+                .series(
+                    Series::new(format!("Gustafson s={s}"), Style::Dashed, curve(gustafson))
+                        .color(i),
+                );
+            let floor = workers
+                .iter()
+                .find(|&&w| amdahl(s, w as f64) / (w as f64) < p.efficiency_floor);
             if let Some(w) = floor {
                 report.note(format!(
                     "s = {s}: Amdahl's efficiency falls below {} at P = {w}; the speedup can never pass {}",
@@ -71,5 +96,9 @@ fn round(x: f64) -> f64 {
 /// Amdahl's limit 1/s as a JSON value: `"inf"` when nothing is serial.
 fn limit(s: f64) -> lab::Value {
     let l = amdahl_limit(s);
-    if l.is_finite() { round(l).into() } else { "inf".into() }
+    if l.is_finite() {
+        round(l).into()
+    } else {
+        "inf".into()
+    }
 }

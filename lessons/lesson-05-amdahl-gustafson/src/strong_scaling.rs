@@ -41,7 +41,10 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .row()
                 .metric("serial_fraction", p.serial_fraction)
                 .metric("checksum", checksum)
-                .metric("amdahl", (amdahl(p.serial_fraction, workers as f64) * 1e4).round() / 1e4)
+                .metric(
+                    "amdahl",
+                    (amdahl(p.serial_fraction, workers as f64) * 1e4).round() / 1e4,
+                )
                 .timing(timing),
         );
     }
@@ -49,7 +52,9 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
     let mut fit_points = Vec::new();
     for row in &mut report.rows {
-        let (Some(p), Some(s)) = (row.workers(), row.speedup) else { continue };
+        let (Some(p), Some(s)) = (row.workers(), row.speedup) else {
+            continue;
+        };
         if let Some(e) = karp_flatt(s, p as f64) {
             *row = std::mem::take(row).measured("karp_flatt", (e * 1e4).round() / 1e4);
         }
@@ -62,14 +67,33 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     }
 
     let configured = points.first().map_or(0.0, |p| p.params.serial_fraction);
-    let measured: Vec<(f64, f64)> = report.rows.iter().filter_map(|r| Some((r.workers()? as f64, r.speedup?))).collect();
-    let predicted: Vec<(f64, f64)> = measured.iter().map(|&(p, _)| (p, amdahl(configured, p))).collect();
+    let measured: Vec<(f64, f64)> = report
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.workers()? as f64, r.speedup?)))
+        .collect();
+    let predicted: Vec<(f64, f64)> = measured
+        .iter()
+        .map(|&(p, _)| (p, amdahl(configured, p)))
+        .collect();
     report.plot(
-        Plot::new(format!("Strong scaling, serial fraction {configured}"), "workers", "speedup")
-            .scales(Scale::Log2, Scale::Linear)
-            .series(Series::new("measured", Style::LinePoints, measured))
-            .series(Series::new(format!("Amdahl, s = {configured}"), Style::Dashed, predicted.clone()))
-            .series(Series::new("ideal (S = P)", Style::Dashed, predicted.iter().map(|&(p, _)| (p, p)).collect())),
+        Plot::new(
+            format!("Strong scaling, serial fraction {configured}"),
+            "workers",
+            "speedup",
+        )
+        .scales(Scale::Log2, Scale::Linear)
+        .series(Series::new("measured", Style::LinePoints, measured))
+        .series(Series::new(
+            format!("Amdahl, s = {configured}"),
+            Style::Dashed,
+            predicted.clone(),
+        ))
+        .series(Series::new(
+            "ideal (S = P)",
+            Style::Dashed,
+            predicted.iter().map(|&(p, _)| (p, p)).collect(),
+        )),
     );
     report.note(format!(
         "karp_flatt near {configured} means the serial part is the limit; rising karp_flatt means overhead, or more workers than cores"

@@ -32,38 +32,59 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let workers = p.workers.get();
         let serial = serial_units(p.units_per_worker, p.serial_fraction);
         let total = serial + (p.units_per_worker - serial) * workers as u64;
-        let (checksum, timing) =
-            ctx.measure(&format!("workers = {workers}"), || serial_then_parallel(serial, total, workers));
+        let (checksum, timing) = ctx.measure(&format!("workers = {workers}"), || {
+            serial_then_parallel(serial, total, workers)
+        });
         report.push(
             point
-            .row()
-            .metric("work_units", total)
-            .metric("checksum", checksum)
-            .metric("gustafson", (gustafson(p.serial_fraction, workers as f64) * 1e4).round() / 1e4)
-            .timing(timing),
+                .row()
+                .metric("work_units", total)
+                .metric("checksum", checksum)
+                .metric(
+                    "gustafson",
+                    (gustafson(p.serial_fraction, workers as f64) * 1e4).round() / 1e4,
+                )
+                .timing(timing),
         );
     }
     // Scaled speedup: how much more work per second than one worker did.
     let work = |r: &lab::Row| r.number("work_units").unwrap_or(f64::NAN);
-    let baseline = report.rows.iter().find(|r| r.workers() == Some(1)).map(|r| (work(r), r.timing));
+    let baseline = report
+        .rows
+        .iter()
+        .find(|r| r.workers() == Some(1))
+        .map(|r| (work(r), r.timing));
     if let Some((w1, Some(t1))) = baseline {
         for row in &mut report.rows {
-            let (Some(p), Some(t)) = (row.workers(), row.timing) else { continue };
+            let (Some(p), Some(t)) = (row.workers(), row.timing) else {
+                continue;
+            };
             let s = (work(row) / w1) * (t1.median_s / t.median_s);
             *row = std::mem::take(row).speedup(s, s / p as f64);
         }
     }
     let configured = points.first().map_or(0.0, |p| p.params.serial_fraction);
-    let measured: Vec<(f64, f64)> = report.rows.iter().filter_map(|r| Some((r.workers()? as f64, r.speedup?))).collect();
+    let measured: Vec<(f64, f64)> = report
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.workers()? as f64, r.speedup?)))
+        .collect();
     report.plot(
-        Plot::new(format!("Weak scaling, serial fraction {configured}"), "workers", "scaled speedup")
-            .scales(Scale::Log2, Scale::Linear)
-            .series(Series::new("measured", Style::LinePoints, measured.clone()))
-            .series(Series::new(
-                format!("Gustafson, s = {configured}"),
-                Style::Dashed,
-                measured.iter().map(|&(p, _)| (p, gustafson(configured, p))).collect(),
-            )),
+        Plot::new(
+            format!("Weak scaling, serial fraction {configured}"),
+            "workers",
+            "scaled speedup",
+        )
+        .scales(Scale::Log2, Scale::Linear)
+        .series(Series::new("measured", Style::LinePoints, measured.clone()))
+        .series(Series::new(
+            format!("Gustafson, s = {configured}"),
+            Style::Dashed,
+            measured
+                .iter()
+                .map(|&(p, _)| (p, gustafson(configured, p)))
+                .collect(),
+        )),
     );
     report.note("speedup here is scaled: (work done / work of one worker) × (T1 / Tp); it follows Gustafson up to the core count");
     Ok(report)

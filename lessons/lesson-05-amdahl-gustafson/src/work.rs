@@ -55,7 +55,11 @@ mod tests {
     fn the_checksum_does_not_depend_on_the_split() {
         let one = serial_then_parallel(1_000, 10_000, 1);
         for workers in [2, 3, 4, 7] {
-            assert_eq!(serial_then_parallel(1_000, 10_000, workers), one, "workers = {workers}");
+            assert_eq!(
+                serial_then_parallel(1_000, 10_000, workers),
+                one,
+                "workers = {workers}"
+            );
         }
         assert_eq!(serial_then_parallel(0, 10_000, 3), one);
         assert_eq!(units(0..10_000), one);

@@ -7,12 +7,18 @@ use std::process::{Command, Output};
 
 /// The workspace root (where `configs/` is).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A fresh, empty folder under the target directory for one test's results.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = root().join("target").join("test-scratch").join(format!("{name}-{}", std::process::id()));
+    let dir = root()
+        .join("target")
+        .join("test-scratch")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -13,9 +13,17 @@ fn shares_cover_the_work_exactly_once_and_evenly() {
             let mut next = 0;
             for w in 0..workers {
                 let r = share(n, workers, w);
-                assert_eq!(r.start, next, "worker {w} of {workers} over 0..{n} must start where worker {} ended", w.wrapping_sub(1));
+                assert_eq!(
+                    r.start,
+                    next,
+                    "worker {w} of {workers} over 0..{n} must start where worker {} ended",
+                    w.wrapping_sub(1)
+                );
                 let len = r.end - r.start;
-                assert!(len == n / workers || len == n / workers + 1, "worker {w} of {workers} over 0..{n} got {len} units: shares must differ by at most one");
+                assert!(
+                    len == n / workers || len == n / workers + 1,
+                    "worker {w} of {workers} over 0..{n} got {len} units: shares must differ by at most one"
+                );
                 next = r.end;
             }
             assert_eq!(next, n, "the shares of {workers} workers must end at {n}");
@@ -28,6 +36,10 @@ fn the_parallel_sum_equals_the_sequential_one_for_any_worker_count() {
     let n = 100_000;
     let expected = (0..n).map(unit).fold(0u64, u64::wrapping_add);
     for workers in [1, 2, 3, 4, 8] {
-        assert_eq!(parallel_sum(n, workers), expected, "{workers} workers must compute the same sum as one loop");
+        assert_eq!(
+            parallel_sum(n, workers),
+            expected,
+            "{workers} workers must compute the same sum as one loop"
+        );
     }
 }
