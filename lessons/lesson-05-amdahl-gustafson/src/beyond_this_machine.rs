@@ -112,7 +112,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .row()
                     .param("workers", w)
                     .param("source", "measured")
-                    .metric("amdahl", round(amdahl(measured_s, w as f64)))
+                    .metric("amdahl", round(amdahl(p.serial_fraction, w as f64)))
                     .timing(timing),
             );
         }
@@ -127,7 +127,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 Row::new()
                     .param("workers", w)
                     .param("source", "simulated")
-                    .metric("amdahl", round(amdahl(measured_s, w as f64)))
+                    .metric("amdahl", round(amdahl(p.serial_fraction, w as f64)))
                     .speedup(s, s / w as f64),
             );
         }
@@ -136,7 +136,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         report.summary_measured("one_worker_s", round(t1_real));
         let amdahl_curve = simulated
             .iter()
-            .map(|&(w, _)| (w, amdahl(measured_s, w)))
+            .map(|&(w, _)| (w, amdahl(p.serial_fraction, w)))
             .collect();
         report.plot(
             Plot::new(
@@ -151,7 +151,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 simulated,
             ))
             .series(Series::new(
-                "Amdahl with the measured serial fraction",
+                "Amdahl with the configured serial fraction",
                 Style::Dashed,
                 amdahl_curve,
             ))
