@@ -510,17 +510,18 @@ impl ThreadPool {
     /// Applies `f` to every item and yields the results in input order as they
     /// become available: Python's `Pool.imap(func, iterable, chunksize)`.
     ///
-    /// Lazy: items are taken from `items` (on the calling thread, so the
-    /// iterator itself need not be `Send` or `'static`) only as results are
-    /// consumed, keeping at most [`WINDOW_PER_WORKER`] chunks per worker in
-    /// flight. [`Chunksize::Auto`] uses Python's heuristic when the input
-    /// reports its exact length and 1 otherwise (Python's `imap` default is 1).
+    /// Lazy: the first [`WINDOW_PER_WORKER`] chunks per worker are queued at
+    /// once, and further items are taken from `items` only as results are
+    /// consumed (on the consuming thread, so the input may borrow: it need not
+    /// be `'static`), so an endless input works and memory stays bounded.
+    /// [`Chunksize::Auto`] uses Python's heuristic when the input reports its
+    /// exact length and 1 otherwise (Python's `imap` default is 1).
     /// Each chunk costs about a microsecond (a queue entry and a channel
     /// message), so give tiny tasks a larger chunksize.
     pub fn imap<'a, T, R, F>(
         &self,
         f: F,
-        items: impl IntoIterator<Item = T> + 'a,
+        items: impl IntoIterator<Item = T, IntoIter: Send> + 'a,
         chunksize: impl Into<Chunksize>,
     ) -> Imap<'a, R>
     where
@@ -540,7 +541,7 @@ impl ThreadPool {
     pub fn imap_unordered<'a, T, R, F>(
         &self,
         f: F,
-        items: impl IntoIterator<Item = T> + 'a,
+        items: impl IntoIterator<Item = T, IntoIter: Send> + 'a,
         chunksize: impl Into<Chunksize>,
     ) -> Imap<'a, R>
     where

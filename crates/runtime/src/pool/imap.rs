@@ -1,9 +1,9 @@
 //! `imap` and `imap_unordered`: results as an iterator, submitted lazily.
 //!
 //! Each chunk is one queued task that runs the function over its items and
-//! sends their results back over a channel. The iterator keeps at most
-//! [`WINDOW_PER_WORKER`] chunks per worker in flight and pulls the next items
-//! from the input only as results are consumed, so an endless input works and
+//! sends their results back over a channel. The first [`WINDOW_PER_WORKER`]
+//! chunks per worker are queued at once; after that, the iterator pulls the
+//! next items from the input only as results are consumed, so an endless input works and
 //! memory stays bounded. (Python's `imap` reads the whole input ahead on a
 //! feeder thread, which an endless input never lets finish.)
 //!
@@ -28,6 +28,10 @@ use super::{Entry, Shared, Task};
 pub const WINDOW_PER_WORKER: usize = 4;
 
 type Outcomes<R> = Vec<Result<R, TaskError>>;
+/// A finished chunk: its number (input order) and the outcome of each item.
+type Finished<R> = (usize, Outcomes<R>);
+/// Pulls the next chunk from the input and queues it; `false` once the input is empty.
+type SubmitNext<'a, R> = Box<dyn FnMut(&Sender<Finished<R>>) -> bool + Send + 'a>;
 
 /// The results of [`ThreadPool::imap`] or [`ThreadPool::imap_unordered`], one
 /// per input item: `Ok(result)`, or the [`TaskError`] of an item whose task
@@ -40,10 +44,10 @@ type Outcomes<R> = Vec<Result<R, TaskError>>;
 /// [`ThreadPool::imap`]: super::ThreadPool::imap
 /// [`ThreadPool::imap_unordered`]: super::ThreadPool::imap_unordered
 pub struct Imap<'a, R> {
-    submit_next: Box<dyn FnMut(&Sender<(usize, Outcomes<R>)>) -> bool + 'a>,
+    submit_next: SubmitNext<'a, R>,
     pool: Weak<Shared>,
-    results: Receiver<(usize, Outcomes<R>)>,
-    sender: Sender<(usize, Outcomes<R>)>,
+    results: Receiver<Finished<R>>,
+    sender: Sender<Finished<R>>,
     ordered: bool,
     window: usize,
     in_flight: usize,
@@ -65,7 +69,7 @@ where
     T: Send + 'static,
     R: Send + 'static,
     F: Fn(T) -> R + Send + Sync + 'static,
-    I: Iterator<Item = T> + 'a,
+    I: Iterator<Item = T> + Send + 'a,
 {
     let f = Arc::new(f);
     let cancelled = Arc::new(AtomicBool::new(false));
@@ -77,7 +81,7 @@ where
     let submit_next = {
         let pool = pool.clone();
         let cancelled = cancelled.clone();
-        move |sender: &Sender<(usize, Outcomes<R>)>| {
+        move |sender: &Sender<Finished<R>>| {
             let chunk: Vec<T> = items.by_ref().take(chunksize).collect();
             if chunk.is_empty() {
                 return false;
@@ -101,7 +105,7 @@ where
             true
         }
     };
-    Imap {
+    let mut imap = Imap {
         submit_next: Box::new(submit_next),
         pool,
         results,
@@ -114,7 +118,10 @@ where
         parked: BTreeMap::new(),
         current: Vec::new().into_iter(),
         cancelled,
-    }
+    };
+    // Work starts now, as in Python; later chunks go out as results are consumed.
+    imap.top_up();
+    imap
 }
 
 impl<R> Imap<'_, R> {
@@ -129,7 +136,7 @@ impl<R> Imap<'_, R> {
     }
 
     /// The next finished chunk, waiting for one if needed.
-    fn receive(&mut self) -> (usize, Outcomes<R>) {
+    fn receive(&mut self) -> Finished<R> {
         let helper = self.pool.upgrade().filter(|pool| pool.is_current_worker());
         let Some(pool) = helper else {
             match self.results.recv() {
@@ -211,7 +218,7 @@ struct ChunkTask<T, R, F> {
     /// Taken when the outcomes are sent; if the task is dropped before that,
     /// `Drop` sends errors instead, so the iterator never waits for a chunk
     /// that will not come.
-    sender: Option<Sender<(usize, Outcomes<R>)>>,
+    sender: Option<Sender<Finished<R>>>,
     cancelled: Arc<AtomicBool>,
 }
 
