@@ -98,4 +98,67 @@ fn main() {
         println!("{base_name:<44} {base:>10.2} {:>8}", "1.00");
         println!("{ours_name:<44} {ours:>10.2} {:>8.2}", ours / base);
     }
+
+    // The other ways in, for scale: each costs a queue entry per chunk or task.
+    let few = (tasks / 10).max(1);
+    let imap_ns = median_ns(repeats, few, || {
+        let sum: u64 = pool
+            .imap(|x: u64| x + 1, 0..few, 1)
+            .map(|r| r.unwrap_or(0))
+            .sum();
+        assert!(sum > 0);
+    });
+    let execute_ns = median_ns(repeats, few, || {
+        let (done, finished) = std::sync::mpsc::channel();
+        for _ in 0..few {
+            let done = done.clone();
+            let _ = pool.execute(move || {
+                let _ = done.send(());
+            });
+        }
+        assert_eq!(finished.iter().take(few as usize).count() as u64, few);
+    });
+    let calls = 2_000;
+    let map_call_ns = median_ns(repeats, calls, || {
+        for _ in 0..calls {
+            assert!(pool.map(|x: u64| x + 1, vec![1, 2], 1).is_ok());
+        }
+    });
+    let apply_ns = median_ns(repeats, calls, || {
+        for _ in 0..calls {
+            assert_eq!(pool.apply_async(|| 1).get(), Ok(1));
+        }
+    });
+    println!();
+    println!(
+        "{:<44} {:>10.2}",
+        "pool.imap(chunksize = 1), ns per task", imap_ns
+    );
+    println!(
+        "{:<44} {:>10.2}",
+        "pool.execute + a channel send, ns per job", execute_ns
+    );
+    println!(
+        "{:<44} {:>10.2}",
+        "pool.map of 2 items, µs per call",
+        map_call_ns / 1e3
+    );
+    println!(
+        "{:<44} {:>10.2}",
+        "apply_async(..).get() round trip, µs",
+        apply_ns / 1e3
+    );
+}
+
+/// Median over `repeats` runs of `run`, in nanoseconds per one of its `per` operations.
+fn median_ns(repeats: usize, per: u64, mut run: impl FnMut()) -> f64 {
+    run();
+    let samples = (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed()
+        })
+        .collect();
+    median(samples).as_nanos() as f64 / per as f64
 }

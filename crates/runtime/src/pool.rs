@@ -662,3 +662,58 @@ impl fmt::Debug for ThreadPool {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Small and quick, so they also run under Miri, which checks the unsafe
+    //! slots and the claim protocol for data races and leaks:
+    //! `cargo +nightly miri test -p runtime --lib pool`.
+
+    use super::*;
+
+    #[test]
+    fn map_takes_every_item_once_and_writes_every_result_once() {
+        let pool = ThreadPool::new(2);
+        let words: Vec<String> = (0..24).map(|i| format!("w{i}")).collect();
+        let expected: Vec<usize> = words.iter().map(String::len).collect();
+        for chunksize in [1, 2, 5, 0] {
+            let got = pool.map(|w: String| w.len(), words.clone(), chunksize);
+            assert_eq!(got.as_ref(), Ok(&expected), "chunksize {chunksize}");
+        }
+    }
+
+    #[test]
+    fn a_failed_map_drops_what_it_took_and_wrote() {
+        let pool = ThreadPool::new(2);
+        let token = Arc::new(());
+        let items: Vec<(usize, Arc<()>)> = (0..16).map(|i| (i, token.clone())).collect();
+        let got = pool.map(
+            |(i, t): (usize, Arc<()>)| {
+                assert_ne!(i, 9, "nine fails");
+                t
+            },
+            items,
+            3,
+        );
+        assert_eq!(got.map(|v| v.len()).map_err(|e| e.index()), Err(9));
+        assert_eq!(Arc::strong_count(&token), 1);
+    }
+
+    #[test]
+    fn a_terminated_map_drops_the_items_nobody_claimed() {
+        let pool = ThreadPool::new(1);
+        let token = Arc::new(());
+        pool.terminate();
+        let got = pool.map(|t: Arc<()>| t, vec![token.clone(); 8], 1);
+        assert_eq!(got.map_err(|e| e.kind()), Err(TaskErrorKind::PoolClosed));
+        assert_eq!(Arc::strong_count(&token), 1);
+    }
+
+    #[test]
+    fn imap_and_apply_async_deliver_in_order() {
+        let pool = ThreadPool::new(2);
+        let got: Vec<_> = pool.imap(|x: u32| x * 2, 0..10, 3).collect();
+        assert_eq!(got, (0..10).map(|x| Ok(x * 2)).collect::<Vec<_>>());
+        assert_eq!(pool.apply_async(|| 5).get(), Ok(5));
+    }
+}

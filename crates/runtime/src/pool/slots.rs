@@ -4,12 +4,15 @@
 //! A `map` call hands one array of items to all workers at once. Which worker
 //! touches which slot is decided by the claim protocol in `map.rs` (every index
 //! is handed out exactly once), so no two threads ever touch the same slot; the
-//! compiler cannot see that, hence the `unsafe` here. The safe alternatives
-//! cost more than the whole task: a `Mutex` per item adds two atomic operations
-//! and a copy of the input, and collecting each worker's results into its own
-//! `Vec` and concatenating them copies every result once more. Measured on 10⁶
-//! `u64`, those copies made automatic chunking about 10× slower than rayon,
-//! which writes in place exactly as this module does.
+//! compiler cannot see that, hence the `unsafe` here.
+//!
+//! The safe alternatives cost more than the work: a `Mutex` per item adds two
+//! atomic operations and a copy of the input, and collecting each worker's
+//! results into its own `Vec` and concatenating them copies every result
+//! again. A safe prototype (items moved out of per-worker `VecDeque`s, results
+//! concatenated at the end) took about 7 ns per item with automatic chunks on
+//! 10⁶ `u64`, against rayon's 0.2–0.5 ns; reading items where they lie and
+//! writing results in place, as rayon does, brings it to rayon's figure.
 //!
 //! The contract, for every method below: the caller owns index `i` (it claimed
 //! it) or owns the whole array (`&mut self` / `self`).
@@ -20,26 +23,24 @@ use std::ops::Range;
 
 /// Items moved in by the caller, taken out one by one by the workers.
 ///
-/// Dropping it drops nothing inside: items not taken must be dropped with
-/// [`Inputs::drop_untaken`] (else they leak, which is safe but wasteful).
+/// The items stay where the caller's `Vec` put them (no copy); taking one is a
+/// bitwise read, after which that slot counts as moved-from. Dropping an
+/// `Inputs` frees the buffer but drops no item: items never taken must be
+/// dropped with [`Inputs::drop_untaken`] (else they leak, which is safe but
+/// wasteful).
 pub(super) struct Inputs<T> {
-    cells: Vec<UnsafeCell<MaybeUninit<T>>>,
+    items: Vec<T>,
 }
 
-// SAFETY: the cells are only reached through `take` (each index by one thread,
-// once) and `drop_untaken` (`&mut self`, so by nobody else). An item crosses to
-// the thread that takes it, which needs `T: Send` and nothing more.
+// SAFETY: items are only reached through `take` (each index by one thread,
+// once, and no reference to an item escapes) and `drop_untaken` (`&mut self`,
+// so by nobody else). An item crosses to the thread that takes it, which needs
+// `T: Send` and nothing more.
 unsafe impl<T: Send> Sync for Inputs<T> {}
 
 impl<T> Inputs<T> {
     pub(super) fn new(items: Vec<T>) -> Self {
-        // `UnsafeCell<MaybeUninit<T>>` has the layout of `T`, so std collects this
-        // in place: no allocation and no copy for a `Vec` input.
-        let cells = items
-            .into_iter()
-            .map(|item| UnsafeCell::new(MaybeUninit::new(item)))
-            .collect();
-        Self { cells }
+        Self { items }
     }
 
     /// Moves item `i` out.
@@ -48,10 +49,11 @@ impl<T> Inputs<T> {
     /// The caller has claimed `i`: no other thread takes it, and nobody takes it
     /// again or drops it afterwards.
     pub(super) unsafe fn take(&self, i: usize) -> T {
-        let cell = self.cells[i].get();
-        // SAFETY: item `i` was initialized in `new` and, by the caller's claim,
-        // is read exactly once and by this thread alone.
-        unsafe { (*cell).assume_init_read() }
+        let item: *const T = &self.items[i];
+        // SAFETY: the item is initialized (it came from the caller's `Vec`) and,
+        // by the caller's claim, is read exactly once and by this thread alone;
+        // `Drop` below never drops it again.
+        unsafe { item.read() }
     }
 
     /// Drops the items in `range`.
@@ -59,11 +61,20 @@ impl<T> Inputs<T> {
     /// # Safety
     /// No item in `range` was taken (the range was never claimed).
     pub(super) unsafe fn drop_untaken(&mut self, range: Range<usize>) {
-        for cell in &mut self.cells[range] {
-            // SAFETY: the item was initialized in `new` and never taken (the
-            // caller's promise); `&mut self` means no other thread looks at it.
-            unsafe { cell.get_mut().assume_init_drop() };
-        }
+        let items: *mut [T] = &mut self.items[range];
+        // SAFETY: the items are initialized and were never taken (the caller's
+        // promise), and `&mut self` means no other thread looks at them; they
+        // are not dropped again, because `Drop` drops no item.
+        unsafe { items.drop_in_place() };
+    }
+}
+
+impl<T> Drop for Inputs<T> {
+    fn drop(&mut self) {
+        // SAFETY: a length of zero is always valid; the items are either moved
+        // out (taken) or already dropped (`drop_untaken`), so the `Vec` must
+        // free its buffer without dropping any of them.
+        unsafe { self.items.set_len(0) };
     }
 }
 
@@ -83,7 +94,10 @@ unsafe impl<R: Send> Sync for Outputs<R> {}
 impl<R> Outputs<R> {
     pub(super) fn new(len: usize) -> Self {
         let mut cells = Vec::with_capacity(len);
-        cells.resize_with(len, || UnsafeCell::new(MaybeUninit::uninit()));
+        // SAFETY: the capacity is `len`, and an `UnsafeCell<MaybeUninit<R>>` may
+        // hold anything, including nothing initialized. (Filling the slots with
+        // `resize_with` would walk all of them for no purpose.)
+        unsafe { cells.set_len(len) };
         Self { cells }
     }
 
