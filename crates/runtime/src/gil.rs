@@ -471,9 +471,8 @@ impl Interpreter {
                 if timed_out
                     && st.locked
                     && st.switch_number == seen
-                    && !self.eval_breaker.0.load(Ordering::Relaxed)
+                    && !self.eval_breaker.0.swap(true, Ordering::Relaxed)
                 {
-                    self.eval_breaker.0.store(true, Ordering::Relaxed);
                     st.stats.drop_requests += 1;
                 }
             }
@@ -492,9 +491,7 @@ impl Interpreter {
             }
         }
         // Whoever asked has been served (or will ask again after another interval).
-        if self.eval_breaker.0.load(Ordering::Relaxed) {
-            self.eval_breaker.0.store(false, Ordering::Relaxed);
-        }
+        self.eval_breaker.0.store(false, Ordering::Relaxed);
     }
 
     /// Releases the lock held by thread `me` (`drop_gil` in `ceval_gil.c`).
@@ -521,9 +518,8 @@ impl Interpreter {
         if why != Release::Final
             && self.force_switching
             && st.waiters > 0
-            && self.eval_breaker.0.load(Ordering::Relaxed)
+            && self.eval_breaker.0.swap(false, Ordering::Relaxed)
         {
-            self.eval_breaker.0.store(false, Ordering::Relaxed);
             st.switch_waiters += 1;
             while st.last_holder == Some(me) {
                 st = self
