@@ -35,6 +35,11 @@ pub(crate) const MAX_WINDOW: usize = 256;
 const WINDOW_TARGET_NS: f64 = 500_000.0;
 /// Bytes in flight per worker before the writer waits (one big task always goes).
 const MAX_IN_FLIGHT_BYTES: usize = 64 << 20;
+/// Written frames at least this big are kept for reuse: a fresh 10 MB buffer
+/// costs thousands of page faults, which on a small VM cost more than the copy.
+const SPARE_MIN: usize = 1 << 20;
+/// How many such buffers are kept.
+const SPARE_COUNT: usize = 4;
 /// How long a reader waits for a worker whose pipe closed to finish exiting
 /// before it kills it.
 const EXIT_GRACE: Duration = Duration::from_millis(500);
@@ -297,6 +302,8 @@ pub(crate) struct Shared {
     init_frame: Vec<u8>,
     maxtasksperchild: Option<usize>,
     pub(crate) workers: usize,
+    spares: Mutex<Vec<Vec<u8>>>,
+    spare_count: std::sync::atomic::AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -329,7 +336,36 @@ impl Shared {
             init_frame,
             maxtasksperchild,
             workers,
+            spares: Mutex::new(Vec::new()),
+            spare_count: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// A large buffer written before, if one is kept (see [`SPARE_MIN`]).
+    pub(crate) fn take_spare(&self) -> Option<Vec<u8>> {
+        if self.spare_count.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let mut spares = lock(&self.spares);
+        let buf = spares.pop();
+        self.spare_count.store(spares.len(), Ordering::Relaxed);
+        buf
+    }
+
+    /// Keeps a large buffer for the next large task.
+    pub(crate) fn recycle(&self, buf: Vec<u8>) {
+        if buf.capacity() >= SPARE_MIN {
+            let mut spares = lock(&self.spares);
+            if spares.len() < SPARE_COUNT {
+                spares.push(buf);
+                self.spare_count.store(spares.len(), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Whether `frame` holds on to much more memory than it uses.
+    pub(crate) fn oversized(frame: &[u8], capacity: usize) -> bool {
+        capacity >= SPARE_MIN && frame.len() < capacity / 8
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -721,6 +757,7 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
             if pipe.write_all(&frame).is_err() {
                 return; // the worker died; its reader breaks the pool
             }
+            shared.recycle(frame);
         }
         if pipe.flush().is_err() {
             return;
@@ -762,6 +799,7 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
     let mut input = BufReader::with_capacity(256 << 10, pipe);
     let mut frame = Vec::new();
     let mut ready = false;
+    let mut init_failed = false;
     let ended: Result<(), String> = loop {
         match wire::read_frame(&mut input, &mut frame) {
             Ok(true) => {}
@@ -794,7 +832,10 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
                     _ => Err("its handshake has the wrong magic number or version".to_owned()),
                 }
             }
-            Ok(wire::INIT_FAILED) => Err(body.text().unwrap_or_else(|e| e)),
+            Ok(wire::INIT_FAILED) => {
+                init_failed = true;
+                Err(body.text().unwrap_or_else(|e| e))
+            }
             Ok(kind) => Err(format!(
                 "it sent a message of unknown kind {kind} (is runtime::process::worker_guard(...) the first call in main, \
                  and does nothing print to stdout before it?)"
@@ -805,7 +846,9 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
             break Err(e);
         }
     };
-    let grace = if ended.is_ok() {
+    // A worker that broke the protocol may be running anything: kill it now.
+    // One whose pipe closed, or whose initializer failed, is exiting by itself.
+    let grace = if ended.is_ok() || init_failed {
         EXIT_GRACE
     } else {
         Duration::ZERO
@@ -825,6 +868,8 @@ fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> R
             return Ok(()); // its task was already failed; drop the late result
         }
         let queued = !st.queue.is_empty();
+        // After close(), a writer waiting for room must learn there is no more work.
+        let drained = matches!(st.status, Status::Closed) && !queued && st.feeders == 0;
         let Some(slot) = st.workers.get_mut(&serial) else {
             return Ok(());
         };
@@ -846,7 +891,7 @@ fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> R
         };
         slot.window = (1.0 + WINDOW_TARGET_NS / slot.avg_busy_ns.max(1.0))
             .clamp(MIN_WINDOW as f64, MAX_WINDOW as f64) as usize;
-        if slot.writer_waiting && queued && slot.in_flight.len() <= slot.window / 2 {
+        if slot.writer_waiting && (drained || queued && slot.in_flight.len() <= slot.window / 2) {
             slot.writer_waiting = false;
             wake = Some(slot.wake.clone());
         }
@@ -892,6 +937,8 @@ fn on_worker_exit(
     let Some(slot) = st.workers.remove(&serial) else {
         return;
     };
+    // Its writer may be waiting for work: it must see the slot is gone and end.
+    slot.wake.notify_one();
     if st.event_waiters > 0 {
         shared.events.notify_all();
     }

@@ -132,7 +132,10 @@ impl ProcessPoolBuilder {
         let shared = Arc::new(Shared::new(self.workers, init, self.maxtasksperchild));
         let pool = ProcessPool { shared };
         for _ in 0..self.workers {
-            core::spawn_worker(&pool.shared)?;
+            core::spawn_worker(&pool.shared).map_err(|e| match e {
+                PoolError::Broken(why) => PoolError::Startup(why),
+                other => other,
+            })?;
         }
         let n = self.workers;
         let deadline = Instant::now() + self.start_timeout;
@@ -254,8 +257,14 @@ impl ProcessPool {
         F: FnOnce(Result<R, TaskError>) + Send + 'static,
     {
         let id = self.shared.next_job_id();
-        let (frame, _count, failed) =
-            encode_chunk(id, task.name(), 0, &mut std::iter::once(arg), 1);
+        let (frame, _count, failed) = encode_chunk(
+            &self.shared,
+            id,
+            task.name(),
+            0,
+            &mut std::iter::once(arg),
+            1,
+        );
         if let Some(error) = failed {
             return Err(error);
         }
@@ -394,7 +403,7 @@ impl ProcessPool {
             while batch.len() < room.max(1) && next < n {
                 let id = self.shared.next_job_id();
                 let (frame, count, failed) =
-                    encode_chunk(id, task.name(), next, &mut items, chunksize);
+                    encode_chunk(&self.shared, id, task.name(), next, &mut items, chunksize);
                 if let Some(frame) = frame {
                     batch.push(Job {
                         frame,
@@ -538,13 +547,17 @@ fn water_marks(workers: usize) -> (usize, usize) {
 /// Returns the frame (if any item was encoded), how many items were taken, and
 /// the error for the item that could not be serialized (the last one taken).
 fn encode_chunk<A: Serialize>(
+    shared: &Shared,
     id: u64,
     name: &str,
     first: usize,
     items: &mut dyn Iterator<Item = A>,
     chunksize: usize,
 ) -> (Option<Vec<u8>>, usize, Option<TaskError>) {
-    let mut f = FrameBuilder::new(wire::TASK, 32 + name.len());
+    let mut f = match shared.take_spare() {
+        Some(buf) => FrameBuilder::reuse(buf, wire::TASK),
+        None => FrameBuilder::new(wire::TASK, 32 + name.len()),
+    };
     f.u64(id);
     f.name(name);
     let count_at = f.mark();
@@ -573,6 +586,12 @@ fn encode_chunk<A: Serialize>(
     match f.finish() {
         Ok(mut frame) => {
             frame[count_at..count_at + 4].copy_from_slice(&encoded.to_le_bytes());
+            if Shared::oversized(&frame, frame.capacity()) {
+                // A small task got a large spare: keep a copy, return the spare.
+                let small = frame.clone();
+                shared.recycle(frame);
+                frame = small;
+            }
             (Some(frame), taken, failed)
         }
         Err(e) => (
@@ -959,7 +978,14 @@ where
         while batch.len() < room {
             let id = self.pool.shared.next_job_id();
             let first = self.next_index;
-            let (frame, taken, failed) = encode_chunk(id, self.name, first, items, self.chunksize);
+            let (frame, taken, failed) = encode_chunk(
+                &self.pool.shared,
+                id,
+                self.name,
+                first,
+                items,
+                self.chunksize,
+            );
             self.next_index += taken;
             let had_failure = failed.is_some();
             if let Some(frame) = frame {

@@ -108,7 +108,9 @@ pub(crate) struct ItemFailure {
     pub(crate) message: String,
 }
 
-type Runner = Box<dyn Fn(&[u8], &mut FrameBuilder) -> Result<(), ItemFailure> + Send + Sync>;
+/// Decodes one argument, runs the task, encodes its result into the frame.
+pub(crate) type RunFn = dyn Fn(&[u8], &mut FrameBuilder) -> Result<(), ItemFailure> + Send + Sync;
+type Runner = Box<RunFn>;
 
 struct Entry {
     signature: String,
@@ -184,13 +186,7 @@ impl Registry {
         names
     }
 
-    pub(crate) fn runner(
-        &self,
-        name: &str,
-    ) -> Option<(
-        &str,
-        &(dyn Fn(&[u8], &mut FrameBuilder) -> Result<(), ItemFailure> + Send + Sync),
-    )> {
+    pub(crate) fn runner(&self, name: &str) -> Option<(&str, &RunFn)> {
         self.tasks
             .get(name)
             .map(|e| (e.signature.as_str(), &*e.run))

@@ -142,14 +142,17 @@ struct AppendTo<'a>(&'a mut Vec<u8>);
 
 impl postcard::ser_flavors::Flavor for AppendTo<'_> {
     type Output = ();
+    #[inline]
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
         self.0.extend_from_slice(data);
         Ok(())
     }
+    #[inline]
     fn try_push(&mut self, data: u8) -> postcard::Result<()> {
         self.0.push(data);
         Ok(())
     }
+    #[inline]
     fn finalize(self) -> postcard::Result<()> {
         Ok(())
     }
