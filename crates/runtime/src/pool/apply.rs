@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use super::error::{TaskError, TaskErrorKind, panic_message};
-use super::{Shared, Task};
+use super::{Shared, Task, spin_until};
 
 type Callback<R> = Box<dyn FnOnce(&R) + Send>;
 type ErrorCallback = Box<dyn FnOnce(&TaskError) + Send>;
@@ -149,6 +149,16 @@ impl<R> AsyncResult<R> {
         // Waiting on one of this pool's own workers: run queued tasks while
         // waiting, since the awaited task may be queued behind this very thread.
         let helper = self.pool.upgrade().filter(|pool| pool.is_current_worker());
+        if helper.is_none() && deadline.is_none() {
+            // A short task ends within microseconds: watch before sleeping.
+            let watched = spin_until(|| {
+                let outcome = self.slot.outcome.try_lock().ok()?;
+                outcome.is_some().then_some(())
+            });
+            if watched.is_some() {
+                return true;
+            }
+        }
         let mut outcome = self.slot.lock();
         loop {
             if outcome.is_some() {

@@ -8,8 +8,8 @@
 //! feeder thread, which an endless input never lets finish.)
 //!
 //! A chunk costs one boxed task, one lock of the pool's queue, one channel
-//! message and one `Vec` of results: about a microsecond, against tens of
-//! nanoseconds per task for `map`. Use `imap` for its laziness or its
+//! message and one `Vec` of results: 1.4–2.5 µs measured at `chunksize = 1`,
+//! against a few nanoseconds per task for `map`. Use `imap` for its laziness or its
 //! ordering, with a chunksize that makes chunks worth a message.
 
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::error::{TaskError, TaskErrorKind};
-use super::{Entry, Shared, Task};
+use super::{Entry, Shared, Task, spin_until};
 
 /// How many chunks per worker an `imap` keeps queued or running ahead of the
 /// consumer: enough that workers rarely wait for the consumer to ask for more.
@@ -139,6 +139,9 @@ impl<R> Imap<'_, R> {
     fn receive(&mut self) -> Finished<R> {
         let helper = self.pool.upgrade().filter(|pool| pool.is_current_worker());
         let Some(pool) = helper else {
+            if let Some(chunk) = spin_until(|| self.results.try_recv().ok()) {
+                return chunk;
+            }
             match self.results.recv() {
                 Ok(chunk) => return chunk,
                 Err(_) => unreachable!("the iterator holds a sender, so the channel stays open"),

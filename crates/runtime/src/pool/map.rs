@@ -23,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::error::TaskError;
 use super::slots::{Inputs, Outputs};
-use super::{Entry, Shared};
+use super::{Entry, Shared, spin_until};
 
 /// What one participant did, reported once as it leaves the job.
 #[derive(Default)]
@@ -99,6 +99,12 @@ impl Latch {
     }
 
     fn wait_until(&self, done: impl Fn(&LatchState) -> bool) -> MutexGuard<'_, LatchState> {
+        // A short job ends within microseconds: watch before sleeping, so the
+        // last participant need not wake us with a system call.
+        let watched = spin_until(|| self.state.try_lock().ok().filter(|s| done(s)));
+        if let Some(state) = watched {
+            return state;
+        }
         let mut state = self.lock();
         while !done(&state) {
             state = self
