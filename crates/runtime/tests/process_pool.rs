@@ -410,6 +410,43 @@ fn a_killed_worker_breaks_the_pool_for_pending_and_later_calls() {
     assert_no_children("after a worker was killed (the other one is killed and reaped too)");
 }
 
+fn killing_a_worker_at_any_moment_never_hangs_and_leaves_no_process() {
+    let mut seed = std::process::id() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let (mut broken, mut finished) = (0, 0);
+    for round in 0..20 {
+        let pool = ProcessPool::new(2).unwrap();
+        let delay = Duration::from_micros(next() % 20_000);
+        let ms = (round % 2) as u64; // 200 tasks of 0 or 1 ms
+        let outcome = thread::scope(|s| {
+            let work = s.spawn(|| pool.map(&SLEEP_MS, vec![ms; 200], Some(1 + round % 3)));
+            thread::sleep(delay);
+            if let Some(&victim) = pool.worker_pids().get((next() % 2) as usize) {
+                kill9(victim);
+            }
+            work.join().unwrap()
+        });
+        match outcome {
+            Ok(v) => {
+                assert_eq!(v, vec![ms; 200]);
+                finished += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), TaskErrorKind::BrokenPool, "round {round}: {e}");
+                broken += 1;
+            }
+        }
+        drop(pool);
+        assert_no_children(&format!("round {round}"));
+    }
+    println!("    ({broken} maps broke, {finished} finished before the kill)");
+}
+
 fn a_worker_that_aborts_breaks_the_pool_and_says_how() {
     let pool = ProcessPool::new(1).unwrap();
     let err = pool.apply(&ABORT, ()).unwrap_err();
@@ -582,14 +619,19 @@ fn workers_exit_when_the_parent_is_killed() {
     let deadline = Instant::now() + Duration::from_secs(5);
     for &p in &pids {
         loop {
-            // Reap it if it has become our zombie.
+            // It is re-parented to us (the subreaper) and reaped here once dead.
             // SAFETY: waitpid on a specific pid; the status pointer may be null.
-            unsafe { libc::waitpid(p as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
-            if !alive(p) {
+            let reaped =
+                unsafe { libc::waitpid(p as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+            if reaped == p as libc::pid_t || stat(p).is_none() {
                 break;
             }
-            assert!(Instant::now() < deadline, "worker {p} outlived its parent");
-            thread::sleep(Duration::from_millis(20));
+            assert!(
+                Instant::now() < deadline,
+                "worker {p} outlived its parent: {:?}",
+                stat(p)
+            );
+            thread::sleep(Duration::from_millis(10));
         }
     }
     assert_no_children("after the helper parent and its workers died");
@@ -637,6 +679,10 @@ const TESTS: &[Test] = &[
     (
         "a_killed_worker_breaks_the_pool_for_pending_and_later_calls",
         a_killed_worker_breaks_the_pool_for_pending_and_later_calls,
+    ),
+    (
+        "killing_a_worker_at_any_moment_never_hangs_and_leaves_no_process",
+        killing_a_worker_at_any_moment_never_hangs_and_leaves_no_process,
     ),
     (
         "a_worker_that_aborts_breaks_the_pool_and_says_how",
