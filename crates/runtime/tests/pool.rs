@@ -152,6 +152,43 @@ fn imap_reads_its_input_lazily_and_accepts_an_endless_one() {
 }
 
 #[test]
+fn a_slow_first_item_does_not_make_imap_read_the_whole_input() {
+    let pool = ThreadPool::new(2);
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let endless = (0_u64..).inspect(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let (release, gate) = mpsc::channel::<()>();
+    let gate = Mutex::new(gate);
+    let results = pool.imap(
+        move |x: u64| {
+            if x == 0 {
+                let gate = gate.lock().expect("not poisoned");
+                gate.recv_timeout(LIMIT).expect("released");
+            }
+            x
+        },
+        endless,
+        1,
+    );
+    let consumer = std::thread::spawn(move || results.take(20).collect::<Vec<_>>());
+    // Give the other worker time to race ahead; the bound must hold anyway.
+    std::thread::sleep(Duration::from_millis(100));
+    let window = runtime::pool::WINDOW_PER_WORKER * pool.workers();
+    let ahead = pulled.load(Ordering::SeqCst);
+    release.send(()).expect("item 0 waits");
+    let got = within("the consumer", move || {
+        consumer.join().expect("consumer ran")
+    });
+    assert!(
+        ahead <= window,
+        "imap read {ahead} items while item 0 ran (window {window})"
+    );
+    assert_eq!(got.len(), 20);
+}
+
+#[test]
 fn dropping_an_imap_early_leaves_the_pool_working() {
     let pool = ThreadPool::new(2);
     let results = pool.imap(|x: u64| x, 0..100_000, 1);

@@ -23,8 +23,10 @@ use std::time::Duration;
 use super::error::{TaskError, TaskErrorKind};
 use super::{Entry, Shared, Task, spin_until};
 
-/// How many chunks per worker an `imap` keeps queued or running ahead of the
-/// consumer: enough that workers rarely wait for the consumer to ask for more.
+/// How many chunks per worker an `imap` keeps ahead of the consumer (queued,
+/// running, or finished and waiting for their turn): enough that workers
+/// rarely wait for the consumer to ask for more, few enough that memory stays
+/// bounded whatever the input's length.
 pub const WINDOW_PER_WORKER: usize = 4;
 
 type Outcomes<R> = Vec<Result<R, TaskError>>;
@@ -126,7 +128,9 @@ where
 
 impl<R> Imap<'_, R> {
     fn top_up(&mut self) {
-        while !self.input_done && self.in_flight < self.window {
+        // Chunks that arrived ahead of their turn count against the window
+        // too, so one slow chunk cannot make `imap` read the whole input.
+        while !self.input_done && self.in_flight + self.parked.len() < self.window {
             if (self.submit_next)(&self.sender) {
                 self.in_flight += 1;
             } else {
