@@ -36,20 +36,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tasks.register(&NOOP).register(&SUM).register(&ECHO);
     });
     let quick = std::env::args().any(|a| a == "--quick");
-    if let Ok(mb) = std::env::var("PAYLOAD_LOOP_MB") {
-        let mb: usize = mb.parse()?;
-        let pool = ProcessPool::new(2)?;
-        let data: Vec<f64> = (0..mb * 125_000).map(|i| i as f64).collect();
-        let mut total = 0.0;
-        for _ in 0..50 {
-            let arg = data.clone();
-            let t = Instant::now();
-            black_box(pool.apply(&SUM, arg)?);
-            total += t.elapsed().as_secs_f64();
-        }
-        println!("{:.0} MB/s", 50.0 * mb as f64 / total);
-        return Ok(());
-    }
     let workers = 2;
     let repeats = if quick { 3 } else { 5 };
 
