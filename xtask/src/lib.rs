@@ -38,6 +38,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// The driver's entry point, shared by the `xtask` binary and the test binary.
 pub fn main() -> ExitCode {
+    // Our `if __name__ == "__main__":`. A process-pool worker is this same binary
+    // started again; in a worker this call never returns. It must come first.
+    runtime::process::worker_guard(lessons::register_tasks);
     use clap::Parser;
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
