@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use runtime::process::{PoolError, ProcessPool, Task, TaskErrorKind, TaskState, worker_guard};
+use runtime::process::{
+    Callbacks, PoolError, ProcessPool, Task, TaskErrorKind, TaskState, worker_guard,
+};
 use serde::{Deserialize, Serialize};
 
 // ---- tasks -------------------------------------------------------------------
@@ -171,22 +173,23 @@ fn results_match_a_sequential_map() {
     let sums: Vec<u64> = pairs.iter().map(|&p| add(p)).collect();
     assert_eq!(pool.starmap(&ADD, pairs, Some(3)).unwrap(), sums, "starmap");
 
-    let ordered: Vec<(usize, u64)> = pool
+    let ordered: Vec<u64> = pool
         .imap(&SQUARE, xs.clone(), 5)
-        .map(|(i, r)| (i, r.expect("imap item")))
+        .map(|r| r.expect("imap item"))
         .collect();
-    assert_eq!(
-        ordered,
-        expected.iter().copied().enumerate().collect::<Vec<_>>(),
-        "imap order"
-    );
+    assert_eq!(ordered, expected, "imap keeps the input order");
+    let lazy: Vec<u64> = pool
+        .imap(&SQUARE, (0..).take(300), 1) // no exact length: chunksize 1
+        .map(|r| r.expect("imap item"))
+        .collect();
+    assert_eq!(lazy, expected[..300], "imap over a lazy iterator");
 
-    let mut unordered: Vec<(usize, u64)> = pool
+    let mut unordered: Vec<u64> = pool
         .imap_unordered(&SQUARE, xs.clone(), 3)
-        .map(|(i, r)| (i, r.expect("imap_unordered item")))
+        .map(|r| r.expect("imap_unordered item"))
         .collect();
     unordered.sort_unstable();
-    assert_eq!(unordered, ordered, "imap_unordered holds the same results");
+    assert_eq!(unordered, expected, "imap_unordered holds the same results");
 
     let handles: Vec<_> = (0..50_u64).map(|x| pool.apply_async(&SQUARE, x)).collect();
     let got: Vec<u64> = handles
@@ -221,11 +224,11 @@ fn a_panicking_task_is_an_error_with_its_message_and_index_and_the_pool_keeps_se
 
     let results: Vec<_> = pool.imap(&FAIL_ON_13, 10..16_u64, 1).collect();
     assert!(
-        results[3].1.as_ref().is_err_and(|e| e.index() == 3),
+        results[3].as_ref().is_err_and(|e| e.index() == 3),
         "imap: item 3 (13) fails"
     );
     assert_eq!(
-        results.iter().filter(|(_, r)| r.is_ok()).count(),
+        results.iter().filter(|r| r.is_ok()).count(),
         5,
         "imap: the others succeed"
     );
@@ -510,11 +513,12 @@ fn callbacks_run_once_before_the_result_is_ready() {
             pool.apply_async_with(
                 &FAIL_ON_13,
                 x,
-                move |v| seen.lock().unwrap().push(*v),
-                move |e| {
-                    assert_eq!(e.kind(), TaskErrorKind::Panicked);
-                    errors.fetch_add(1, Ordering::SeqCst);
-                },
+                Callbacks::new()
+                    .callback(move |v| seen.lock().unwrap().push(*v))
+                    .error_callback(move |e| {
+                        assert_eq!(e.kind(), TaskErrorKind::Panicked);
+                        errors.fetch_add(1, Ordering::SeqCst);
+                    }),
             )
         })
         .collect();

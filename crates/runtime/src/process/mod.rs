@@ -201,6 +201,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use crate::pool::Chunksize;
 pub use error::{PoolError, TaskError, TaskErrorKind};
 pub use task::{Registry, Task};
 pub use worker::worker_guard;
@@ -483,31 +484,39 @@ impl ProcessPool {
         A: Serialize,
         R: DeserializeOwned + Send + 'static,
     {
-        self.apply_async_with(task, arg, |_| {}, |_| {})
+        self.apply_async_with(task, arg, Callbacks::new())
     }
 
     /// [`apply_async`](Self::apply_async) with Python's `callback` and
-    /// `error_callback`: exactly one of them runs, on a pool thread, before the
-    /// result becomes ready. For a refused task `error_callback` runs here.
-    pub fn apply_async_with<A, R, C, E>(
+    /// `error_callback` (see [`Callbacks`]): exactly one of them runs, on a
+    /// pool thread, before the result becomes ready. For a refused task
+    /// `error_callback` runs here, on the calling thread.
+    pub fn apply_async_with<A, R>(
         &self,
         task: &Task<A, R>,
         arg: A,
-        callback: C,
-        error_callback: E,
+        callbacks: Callbacks<R>,
     ) -> AsyncResult<R>
     where
         A: Serialize,
         R: DeserializeOwned + Send + 'static,
-        C: FnOnce(&R) + Send + 'static,
-        E: FnOnce(&TaskError) + Send + 'static,
     {
         let cell = Arc::new(ResultCell::default());
         let filler = cell.clone();
         let complete = move |outcome: Result<R, TaskError>| {
-            match &outcome {
-                Ok(value) => callback(value),
-                Err(error) => error_callback(error),
+            let Callbacks {
+                callback,
+                error_callback,
+            } = callbacks;
+            // A panicking callback is reported, and the result is still delivered.
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &outcome {
+                Ok(value) => callback.map(|f| f(value)),
+                Err(error) => error_callback.map(|f| f(error)),
+            }));
+            if ran.is_err() {
+                eprintln!(
+                    "process pool: an apply_async callback panicked; the result is delivered anyway"
+                );
             }
             filler.fill(outcome);
         };
@@ -530,8 +539,9 @@ impl ProcessPool {
 
     /// Runs `task` on every item and returns the results in order (Python's
     /// `map`). Items go to workers in chunks of `chunksize` (one message per
-    /// chunk); `None` picks Python's default, `len / (4 * workers)` rounded up,
-    /// which suits many small tasks.
+    /// chunk): a number, or `None` (or `0`, or [`Chunksize::Auto`]) for
+    /// Python's default, `len / (4 * workers)` rounded up, which suits many
+    /// small tasks.
     ///
     /// The first failing item (lowest index) is the error; once a task fails no
     /// new chunks are sent. Chunks are encoded as workers free up, so at most a
@@ -540,7 +550,7 @@ impl ProcessPool {
         &self,
         task: &Task<A, R>,
         items: I,
-        chunksize: Option<usize>,
+        chunksize: impl Into<Chunksize>,
     ) -> Result<Vec<R>, TaskError>
     where
         A: Serialize,
@@ -555,9 +565,7 @@ impl ProcessPool {
                 None => Ok(Vec::new()),
             };
         }
-        let chunksize = chunksize
-            .unwrap_or_else(|| auto_chunksize(n, self.workers()))
-            .max(1);
+        let chunksize = chunksize.into().resolve(n, self.workers());
         self.shared.start_feeding()?;
         let feeding = Feeding(&self.shared);
         let collector = Arc::new(MapCollector::<R> {
@@ -637,7 +645,7 @@ impl ProcessPool {
         &self,
         task: &Task<A, R>,
         items: I,
-        chunksize: Option<usize>,
+        chunksize: impl Into<Chunksize>,
     ) -> Result<Vec<R>, TaskError>
     where
         A: Serialize,
@@ -648,36 +656,43 @@ impl ProcessPool {
     }
 
     /// A lazy `map`: results in order, each as soon as it and those before it
-    /// are back (Python's `imap`; default chunksize 1). Items are taken from
-    /// `items` only as workers need them, so an endless iterator works.
+    /// are back (Python's `imap`). Items are taken from `items` only as
+    /// workers need them, so an endless iterator works. [`Chunksize::Auto`]
+    /// uses Python's `map` heuristic when the input knows its exact length and
+    /// 1 otherwise (Python's `imap` default).
     pub fn imap<A, R, I>(
         &self,
         task: &Task<A, R>,
         items: I,
-        chunksize: usize,
+        chunksize: impl Into<Chunksize>,
     ) -> Imap<'_, A, R, I::IntoIter>
     where
         A: Serialize,
         R: DeserializeOwned + Send + 'static,
         I: IntoIterator<Item = A>,
     {
-        Imap::new(self, task, items.into_iter(), chunksize, true)
+        let items = items.into_iter();
+        let chunksize = imap_chunksize(chunksize.into(), items.size_hint(), self.workers());
+        Imap::new(self, task, items, chunksize, true)
     }
 
     /// Like [`imap`](Self::imap), but results come in the order they finish
-    /// (Python's `imap_unordered`); each is `(index, result)`.
+    /// (Python's `imap_unordered`). A result's position is in its error, not
+    /// in `Ok`; map over `items.into_iter().enumerate()` if you need it.
     pub fn imap_unordered<A, R, I>(
         &self,
         task: &Task<A, R>,
         items: I,
-        chunksize: usize,
+        chunksize: impl Into<Chunksize>,
     ) -> Imap<'_, A, R, I::IntoIter>
     where
         A: Serialize,
         R: DeserializeOwned + Send + 'static,
         I: IntoIterator<Item = A>,
     {
-        Imap::new(self, task, items.into_iter(), chunksize, false)
+        let items = items.into_iter();
+        let chunksize = imap_chunksize(chunksize.into(), items.size_hint(), self.workers());
+        Imap::new(self, task, items, chunksize, false)
     }
 
     /// No new tasks; queued ones still run (Python's `close`). Workers exit once
@@ -713,9 +728,18 @@ impl Drop for ProcessPool {
     }
 }
 
-/// Python's `multiprocessing.Pool.map` default: 4 chunks per worker.
-fn auto_chunksize(n: usize, workers: usize) -> usize {
-    n.div_ceil(4 * workers.max(1)).max(1)
+/// `imap`'s chunksize: as given, else Python's default when the input says
+/// its exact length, else 1 (Python's `imap` default), as the thread pool does.
+fn imap_chunksize(
+    chunksize: Chunksize,
+    size_hint: (usize, Option<usize>),
+    workers: usize,
+) -> usize {
+    match (chunksize, size_hint) {
+        (Chunksize::Fixed(n), _) if n > 0 => n,
+        (_, (low, Some(high))) if low == high => crate::pool::default_chunksize(low, workers),
+        _ => 1,
+    }
 }
 
 /// How many chunks a `map` keeps queued or in flight (high), and when it
@@ -861,6 +885,60 @@ impl<R: DeserializeOwned + Send + 'static> MapCollector<R> {
             s = self.ready.wait(s).unwrap_or_else(|p| p.into_inner());
         }
         s.wake_at = None;
+    }
+}
+
+type Callback<R> = Box<dyn FnOnce(&R) + Send>;
+type ErrorCallback = Box<dyn FnOnce(&TaskError) + Send>;
+
+/// What to run when an `apply_async` task ends: Python's `callback=` and
+/// `error_callback=` (the same shape as [`crate::pool::Callbacks`]).
+///
+/// Exactly one of the two runs, once: `callback` with the result, or
+/// `error_callback` with the error. They run on the pool's reader thread for
+/// the worker that ran the task, before the result becomes ready, so keep them
+/// short (a slow callback delays every result behind it, as it blocks Python's
+/// result-handler thread), and never wait in one for another result of the
+/// same pool.
+pub struct Callbacks<R> {
+    callback: Option<Callback<R>>,
+    error_callback: Option<ErrorCallback>,
+}
+
+impl<R> Callbacks<R> {
+    /// No callbacks yet.
+    pub fn new() -> Self {
+        Self {
+            callback: None,
+            error_callback: None,
+        }
+    }
+
+    /// Runs `f` with the result when the task succeeds.
+    pub fn callback(mut self, f: impl FnOnce(&R) + Send + 'static) -> Self {
+        self.callback = Some(Box::new(f));
+        self
+    }
+
+    /// Runs `f` with the error when the task fails.
+    pub fn error_callback(mut self, f: impl FnOnce(&TaskError) + Send + 'static) -> Self {
+        self.error_callback = Some(Box::new(f));
+        self
+    }
+}
+
+impl<R> Default for Callbacks<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R> fmt::Debug for Callbacks<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("callback", &self.callback.is_some())
+            .field("error_callback", &self.error_callback.is_some())
+            .finish()
     }
 }
 
@@ -1085,8 +1163,9 @@ impl<R: DeserializeOwned + Send + 'static> ImapShared<R> {
 
 /// The iterator [`ProcessPool::imap`] and [`ProcessPool::imap_unordered`] return.
 ///
-/// `imap` yields `(index, result)` in index order; `imap_unordered` in the order
-/// results arrive. A failed item is an `Err` for that item; iteration goes on.
+/// `imap` yields results in input order; `imap_unordered` in the order they
+/// arrive. A failed item is an `Err` (with the item's index) for that item;
+/// iteration goes on.
 pub struct Imap<'p, A, R, I> {
     pool: &'p ProcessPool,
     name: &'static str,
@@ -1238,7 +1317,7 @@ where
     R: DeserializeOwned + Send + 'static,
     I: Iterator<Item = A>,
 {
-    type Item = (usize, Result<R, TaskError>);
+    type Item = Result<R, TaskError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -1252,7 +1331,7 @@ where
             } else {
                 s.arrived.pop_front()
             };
-            if let Some(item) = found {
+            if let Some((_, item)) = found {
                 if shared.ordered {
                     self.next_out += 1;
                 }
