@@ -46,22 +46,27 @@
 //! # What a task costs
 //!
 //! Measured on the course's 2-core machine with 2 workers, mapping `|x| x + 1`
-//! over 10⁶ `u64` (`cargo run --release -p runtime --example pool_overhead`;
-//! medians of 15 runs, rayon measured in the same run):
+//! over 10⁶ `u64` (`cargo run --release -p runtime --example pool_overhead`:
+//! medians of 21 runs, rayon's in the same run, the two taking turns):
 //!
 //! | call | per task | rayon, same run |
 //! |---|---|---|
-//! | `map`, `chunksize = 1` | 4–11 ns | `par_iter().with_max_len(1)`: 21–70 ns |
-//! | `map`, `Chunksize::Auto` | 0.2–0.3 ns | `par_iter()`: 0.2–0.3 ns |
-//! | `execute` (one queue entry per task) | 80–160 ns | |
-//! | `imap`, `chunksize = 1` | 1.4–2.5 µs | |
-//! | `apply_async(..).get()`, one round trip | 0.4–8 µs | |
-//! | a `map` call of two items, fixed cost | 6–12 µs | |
+//! | `map`, `chunksize = 1` | 3.5–14 ns, 0.15–0.3 × rayon | `par_iter().with_max_len(1)`: 21–50 ns |
+//! | `map`, `Chunksize::Auto` | 0.12–4 ns, 0.9–1.1 × rayon | `par_iter()`: 0.14–3.7 ns |
+//! | `execute`, one queue entry per task | 45–200 ns | |
+//! | `imap`, `chunksize = 1` | 0.5–1.1 µs | |
+//! | `apply_async(..).get()`, one round trip | 0.4–7 µs | |
+//! | a `map` call of two items, fixed cost | 1.2–8.5 µs | |
 //!
 //! The ranges are the spread between runs on a machine shared with other
-//! jobs; ratios taken within one run are steadier than the absolute figures.
+//! jobs; ratios within one run are steadier. With automatic chunks a task is
+//! next to free and the memory decides: the result `Vec` costs 0.12 ns per
+//! item when the allocator hands back memory already mapped, and 2–4 ns when
+//! every page of it must be faulted in, for rayon as for the pool. The wide
+//! ranges of the single-task rows are sleep against wake: a round trip takes
+//! 0.4 µs while the workers are awake and several µs when one must be woken.
 //! For scale, the chapter's Python `Pool.map` at `chunksize = 1` takes about
-//! 21 µs per task on the same machine.
+//! 21 µs per task on this machine.
 //!
 //! # How it works
 //!
@@ -650,10 +655,10 @@ impl ThreadPool {
     /// after [`terminate`](Self::terminate) it is a [`TaskErrorKind::Terminated`]
     /// error for the first item that never ran. The pool is fine afterwards.
     ///
-    /// Costs, measured with 2 workers on trivial tasks: 4–11 ns per task at
-    /// `chunksize = 1` and 0.2–0.3 ns per item with automatic chunks (as rayon
-    /// in both cases), plus 6–12 µs per call to start the job and collect it.
-    /// See the module docs for how.
+    /// Costs, measured with 2 workers on trivial tasks: 3.5–14 ns per task at
+    /// `chunksize = 1` (rayon with one item per job: 21–50 ns) and what rayon's
+    /// `par_iter` costs with automatic chunks, plus 1–9 µs per call to start
+    /// the job and collect it. See the module docs for how.
     pub fn map<T, R, F>(
         &self,
         f: F,
@@ -715,8 +720,9 @@ impl ThreadPool {
     /// be `'static`), so an endless input works and memory stays bounded.
     /// [`Chunksize::Auto`] uses Python's heuristic when the input reports its
     /// exact length and 1 otherwise (Python's `imap` default is 1).
-    /// Each chunk costs one to a few microseconds (a queue entry and a channel
-    /// message), so give tiny tasks a larger chunksize, or use `map`.
+    /// Each chunk costs about a microsecond (a queue entry and a channel
+    /// message; 0.5–1.1 µs measured), so give tiny tasks a larger chunksize,
+    /// or use `map`.
     pub fn imap<'a, T, R, F>(
         &self,
         f: F,
@@ -764,8 +770,9 @@ impl ThreadPool {
     /// Runs `f` on a worker and returns a handle to its result at once:
     /// Python's `Pool.apply_async(func)` (arguments are whatever `f` captures).
     ///
-    /// Costs one boxed task and one shared result slot; about a microsecond
-    /// end to end when a worker is idle.
+    /// Costs one boxed task and one shared result slot: a round trip to
+    /// `get` takes about 0.4 µs while a worker is awake, several µs when one
+    /// must be woken.
     pub fn apply_async<R, F>(&self, f: F) -> AsyncResult<R>
     where
         R: Send + 'static,
