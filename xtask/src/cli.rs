@@ -23,6 +23,15 @@ pub enum Command {
     },
     /// Run a lesson's experiments (configs/<lesson>.toml) or any config file.
     Run(RunArgs),
+    /// Measure the runtime's overheads against rayon and std (results/bench/).
+    Bench {
+        /// Small sizes: finishes in under 30 s.
+        #[arg(long)]
+        quick: bool,
+        /// Where results go (default: results/ in the workspace root).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Build and test your exercises: which pass, which fail, what to do next.
     Check {
         /// Check one lesson only (e.g. lesson-05).

@@ -3,7 +3,8 @@
 //!
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
-//! coursework commands `check`, `hint` and `quiz`. Each command is one module; the
+//! coursework commands `check`, `hint` and `quiz`, and `bench` (the runtime's
+//! overheads against rayon and std). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
@@ -18,6 +19,7 @@ macro_rules! say {
     }};
 }
 
+mod bench;
 mod check;
 mod cli;
 pub mod coursework;
@@ -52,6 +54,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::List { lesson } => Ok(list::list(lesson.as_deref())),
         cli::Command::Run(args) => Ok(run::run(args)),
+        cli::Command::Bench { quick, out } => bench::bench(quick, out),
         cli::Command::Check { lesson, solutions } => check::check(lesson.as_deref(), solutions),
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),

@@ -1,0 +1,48 @@
+//! `cargo xtask bench`: the runtime's costs measured against rayon and std in one
+//! run, so every figure comes with a ratio to its baseline taken minutes apart
+//! at most, on the same machine, under the same load.
+//!
+//! The benchmarks are experiment kinds of a pseudo-lesson `bench`, run by the lab
+//! harness from `crates/bench/bench.toml`; results go to `results/bench/*.json`
+//! (the same results contract as the lessons) and a table per benchmark.
+//!
+//! | kind | measures | baseline |
+//! |---|---|---|
+//! | [`task_overhead`] | ns per trivial task for each way of running 10⁶ of them | rayon `par_iter` (with and without `with_max_len(1)`), `rayon::scope`, `std::thread::scope` |
+//! | [`process_pool`] | process-pool round trip and per-task cost; MB/s of payloads | the thread pool's round trip; an in-process copy |
+//! | [`gil_handoff`] | how long a waiting thread takes to get the interpreter lock | a condition-variable wake-up |
+
+pub mod gil_handoff;
+pub mod process_pool;
+pub mod task_overhead;
+
+/// The config `cargo xtask bench` runs.
+pub const CONFIG: &str = include_str!("../bench.toml");
+
+/// The benchmarks, as a pseudo-lesson for the harness.
+pub fn lesson() -> lab::Lesson {
+    lab::Lesson {
+        id: "bench",
+        title: "the runtime's overheads against rayon and std",
+        kinds: vec![
+            task_overhead::kind(),
+            process_pool::kind(),
+            gil_handoff::kind(),
+        ],
+    }
+}
+
+/// Registers the tasks the process-pool benchmark runs in worker processes.
+pub fn register_tasks(tasks: &mut runtime::process::Registry) {
+    process_pool::register_tasks(tasks);
+}
+
+/// `measured / baseline`, rounded for the table.
+pub(crate) fn ratio(measured: f64, baseline: f64) -> f64 {
+    (measured / baseline * 100.0).round() / 100.0
+}
+
+pub(crate) fn round(x: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (x * k).round() / k
+}

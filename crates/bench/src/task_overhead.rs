@@ -1,0 +1,150 @@
+//! `task-overhead`: the cost of one trivial task, for each way of running 10⁶ of
+//! them on the same number of workers, as ns per task and as a ratio to rayon.
+//!
+//! The task is `x * 3 + 1` on a `u64`: a nanosecond of work, so what is measured
+//! is the machinery around it. Every mode returns the same checksum.
+
+use lab::{Ctx, Report, Typed, Workers, at_least};
+use runtime::pool::ThreadPool;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+lab::params! {
+    /// Trivial tasks through every runner.
+    pub struct Params {
+        /// Tasks per run (10⁵ to 10⁶ is the usual range).
+        pub tasks: u64 = 1_000_000 => at_least(1000),
+        /// Worker threads for every runner.
+        pub workers: Workers = Workers::All,
+    }
+}
+
+pub fn kind() -> Box<dyn lab::Kind> {
+    lab::kind::<Params>(
+        "task-overhead",
+        "ns per trivial task: the runtime's pool (and later futures and Parallel) against rayon and std::thread::scope.",
+        run,
+    )
+}
+
+fn task(x: u64) -> u64 {
+    x.wrapping_mul(3).wrapping_add(1)
+}
+
+fn checksum(v: &[u64]) -> u64 {
+    v.iter().fold(0, |a, &b| a.wrapping_add(b))
+}
+
+/// (mode, its baseline mode)
+const MODES: &[(&str, &str)] = &[
+    ("std-thread-scope", "std-thread-scope"),
+    ("rayon-par-iter", "std-thread-scope"),
+    ("rayon-par-iter-max-len-1", "rayon-par-iter"),
+    ("rayon-scope-spawn", "rayon-par-iter-max-len-1"),
+    ("pool-map-auto", "rayon-par-iter"),
+    ("pool-map-chunksize-1", "rayon-par-iter-max-len-1"),
+    ("pool-execute", "rayon-scope-spawn"),
+];
+
+fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
+    use rayon::prelude::*;
+    let mut report = Report::new();
+    for point in points {
+        let p = &point.params;
+        let workers = p.workers.get();
+        let n = p.tasks;
+        let expected = (0..n).map(task).fold(0, u64::wrapping_add);
+        let rayon_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .build()?;
+        let pool = ThreadPool::new(workers);
+        let mut ns = Vec::new();
+        for &(mode, _) in MODES {
+            let label = format!("{mode}, {workers} workers");
+            let (sum, t) = ctx.measure(&label, || -> anyhow::Result<u64> {
+                Ok(match mode {
+                    "std-thread-scope" => runtime::parallel::scoped_workers(workers, |w| {
+                        let r = runtime::parallel::chunk(n, workers, w);
+                        r.map(task)
+                            .collect::<Vec<_>>()
+                            .iter()
+                            .fold(0u64, |a, &b| a.wrapping_add(b))
+                    })
+                    .into_iter()
+                    .fold(0, u64::wrapping_add),
+                    "rayon-par-iter" => rayon_pool.install(|| {
+                        checksum(
+                            &(0..n as usize)
+                                .into_par_iter()
+                                .map(|i| task(i as u64))
+                                .collect::<Vec<_>>(),
+                        )
+                    }),
+                    "rayon-par-iter-max-len-1" => rayon_pool.install(|| {
+                        checksum(
+                            &(0..n as usize)
+                                .into_par_iter()
+                                .with_max_len(1)
+                                .map(|i| task(i as u64))
+                                .collect::<Vec<_>>(),
+                        )
+                    }),
+                    "rayon-scope-spawn" => {
+                        let sum = AtomicU64::new(0);
+                        rayon_pool.scope(|s| {
+                            for x in 0..n {
+                                let sum = &sum;
+                                s.spawn(move |_| {
+                                    sum.fetch_add(task(x), Ordering::Relaxed);
+                                });
+                            }
+                        });
+                        sum.into_inner()
+                    }
+                    "pool-map-auto" => checksum(&pool.map(task, 0..n, None)?),
+                    "pool-map-chunksize-1" => checksum(&pool.map(task, 0..n, 1)?),
+                    "pool-execute" => {
+                        let sum = std::sync::Arc::new(AtomicU64::new(0));
+                        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+                        for x in 0..n {
+                            let sum = sum.clone();
+                            let done_tx = done_tx.clone();
+                            pool.execute(move || {
+                                sum.fetch_add(task(x), Ordering::Relaxed);
+                                drop(done_tx);
+                            })?;
+                        }
+                        drop(done_tx);
+                        // Every job holds a sender: the channel closes when the last one ran.
+                        let _ = done_rx.recv();
+                        sum.load(Ordering::Relaxed)
+                    }
+                    other => anyhow::bail!("unknown mode {other}"),
+                })
+            });
+            anyhow::ensure!(sum? == expected, "{mode} computed a different checksum");
+            ns.push(t.median_s * 1e9 / n as f64);
+            report.push(
+                point
+                    .row()
+                    .param("mode", mode)
+                    .param("workers", workers)
+                    .metric("checksum", expected)
+                    .timing(t),
+            );
+        }
+        let first = report.rows.len() - MODES.len();
+        for (i, &(_, baseline)) in MODES.iter().enumerate() {
+            let base = MODES
+                .iter()
+                .position(|(m, _)| *m == baseline)
+                .expect("baseline is a mode");
+            let row = std::mem::take(&mut report.rows[first + i]);
+            report.rows[first + i] = row
+                .param("baseline", baseline)
+                .measured("ns_per_task", crate::round(ns[i], 2))
+                .measured("ratio_to_baseline", crate::ratio(ns[i], ns[base]));
+        }
+    }
+    report.note("ratio_to_baseline: how many times the baseline's cost per task; the pool's map is rayon's par_iter with an index counter, execute is a boxed job on a queue");
+    Ok(report)
+}
