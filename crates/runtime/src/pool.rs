@@ -877,8 +877,26 @@ mod tests {
 
     use super::*;
 
+    /// Runs `f` on a helper thread and fails if it has not finished in time.
+    fn within(f: impl FnOnce() + Send + 'static) {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            f();
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(Duration::from_secs(120)) {
+            Ok(()) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!("still waiting after 120 s"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
+        }
+    }
+
     #[test]
     fn map_takes_every_item_once_and_writes_every_result_once() {
+        within(map_takes_every_item_once_and_writes_every_result_once_body);
+    }
+
+    fn map_takes_every_item_once_and_writes_every_result_once_body() {
         let pool = ThreadPool::new(2);
         let words: Vec<String> = (0..24).map(|i| format!("w{i}")).collect();
         let expected: Vec<usize> = words.iter().map(String::len).collect();
@@ -890,6 +908,10 @@ mod tests {
 
     #[test]
     fn a_failed_map_drops_what_it_took_and_wrote() {
+        within(a_failed_map_drops_what_it_took_and_wrote_body);
+    }
+
+    fn a_failed_map_drops_what_it_took_and_wrote_body() {
         let pool = ThreadPool::new(2);
         let token = Arc::new(());
         let items: Vec<(usize, Arc<()>)> = (0..16).map(|i| (i, token.clone())).collect();
@@ -907,6 +929,10 @@ mod tests {
 
     #[test]
     fn a_terminated_map_drops_the_items_nobody_claimed() {
+        within(a_terminated_map_drops_the_items_nobody_claimed_body);
+    }
+
+    fn a_terminated_map_drops_the_items_nobody_claimed_body() {
         let pool = ThreadPool::new(1);
         let token = Arc::new(());
         pool.terminate();
@@ -917,6 +943,10 @@ mod tests {
 
     #[test]
     fn imap_and_apply_async_deliver_in_order() {
+        within(imap_and_apply_async_deliver_in_order_body);
+    }
+
+    fn imap_and_apply_async_deliver_in_order_body() {
         let pool = ThreadPool::new(2);
         let got: Vec<_> = pool.imap(|x: u32| x * 2, 0..10, 3).collect();
         assert_eq!(got, (0..10).map(|x| Ok(x * 2)).collect::<Vec<_>>());
