@@ -450,6 +450,28 @@ fn killing_a_worker_at_any_moment_never_hangs_and_leaves_no_process() {
     println!("    ({broken} maps broke, {finished} finished before the kill)");
 }
 
+fn a_write_cut_short_by_a_dead_worker_is_an_error_not_a_signal() {
+    // The worker sleeps while the parent writes it 16 MB: the write blocks on
+    // the full pipe, then the worker is killed under it. With SIGPIPE at its
+    // default action (set in main), only the writer thread's mask keeps this
+    // test process alive.
+    let pool = ProcessPool::new(1).unwrap();
+    let busy = pool.apply_async(&SLEEP_MS, 30_000);
+    let big = pool.apply_async(&SUM, vec![1.0; 2_000_000]);
+    thread::sleep(Duration::from_millis(100));
+    kill9(pool.worker_pids()[0]);
+    assert_eq!(
+        busy.get_timeout(WAIT).unwrap_err().kind(),
+        TaskErrorKind::BrokenPool
+    );
+    assert_eq!(
+        big.get_timeout(WAIT).unwrap_err().kind(),
+        TaskErrorKind::BrokenPool
+    );
+    drop(pool);
+    assert_no_children("after a write was cut short");
+}
+
 fn a_worker_that_aborts_breaks_the_pool_and_says_how() {
     let pool = ProcessPool::new(1).unwrap();
     let err = pool.apply(&ABORT, ()).unwrap_err();
@@ -689,6 +711,10 @@ const TESTS: &[Test] = &[
         killing_a_worker_at_any_moment_never_hangs_and_leaves_no_process,
     ),
     (
+        "a_write_cut_short_by_a_dead_worker_is_an_error_not_a_signal",
+        a_write_cut_short_by_a_dead_worker_is_an_error_not_a_signal,
+    ),
+    (
         "a_worker_that_aborts_breaks_the_pool_and_says_how",
         a_worker_that_aborts_breaks_the_pool_and_says_how,
     ),
@@ -759,6 +785,11 @@ fn main() {
         thread::sleep(Duration::from_secs(60)); // until the test kills us
         return;
     }
+
+    // Like a command-line tool that wants to end quietly on `| head`: with the
+    // default SIGPIPE action, a write to a dead worker must still not kill us.
+    // SAFETY: setting a signal disposition to its default touches no memory.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
 
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let selected: Vec<&Test> = TESTS

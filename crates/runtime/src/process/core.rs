@@ -663,6 +663,7 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
 }
 
 fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condvar) {
+    os::block_sigpipe_on_this_thread();
     let mut pipe = BufWriter::with_capacity(256 << 10, pipe);
     if pipe
         .write_all(&shared.init_frame)

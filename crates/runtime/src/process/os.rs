@@ -146,3 +146,18 @@ pub(crate) fn die_with_parent(parent: u32) -> bool {
     let ppid = unsafe { libc::getppid() };
     ppid as u32 == parent
 }
+
+/// On a pool's writer thread: a write to a worker that has died must fail with
+/// `EPIPE`, not kill the whole program with SIGPIPE. Rust programs ignore
+/// SIGPIPE by default, but a program may restore the default action (to end
+/// quietly on `| head`), so the writer threads block it for themselves.
+pub(crate) fn block_sigpipe_on_this_thread() {
+    // SAFETY: the set is a local, initialized by sigemptyset before use;
+    // pthread_sigmask only changes this thread's signal mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
