@@ -892,6 +892,16 @@ mod tests {
     }
 
     #[test]
+    fn handles_can_move_between_threads() {
+        fn send_and_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_and_sync::<ThreadPool>();
+        send::<AsyncResult<String>>();
+        send::<Imap<'static, String>>();
+        send::<TaskError>();
+    }
+
+    #[test]
     fn map_takes_every_item_once_and_writes_every_result_once() {
         within(map_takes_every_item_once_and_writes_every_result_once_body);
     }
