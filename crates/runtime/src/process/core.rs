@@ -228,6 +228,7 @@ pub(crate) fn describe_exit(status: Option<ExitStatus>) -> String {
                 libc::SIGABRT => " (SIGABRT: it aborted)",
                 libc::SIGSEGV => " (SIGSEGV)",
                 libc::SIGTERM => " (SIGTERM)",
+                libc::SIGINT => " (SIGINT)",
                 libc::SIGBUS => " (SIGBUS)",
                 _ => "",
             };

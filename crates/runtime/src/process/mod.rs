@@ -179,6 +179,12 @@
 //!   and join those threads, so no zombie is left behind.
 //! - A worker's own stdin is `/dev/null` and its stdout is the parent's stderr:
 //!   a task that prints cannot corrupt the protocol.
+//! - Workers ignore Ctrl-C (SIGINT, which the terminal sends to the whole
+//!   process group): what happens on Ctrl-C is the parent's decision, and the
+//!   parent's death or [`terminate`](ProcessPool::terminate) ends the workers.
+//! - The pool's writer threads block SIGPIPE, so a write to a worker that has
+//!   just died is an error that breaks the pool, even in a program that has
+//!   restored SIGPIPE's default action (to end quietly on `| head`).
 //!
 //! # Platform
 //!
@@ -427,7 +433,9 @@ impl ProcessPool {
     /// If the pool refuses the task (closed, broken, terminated) or the
     /// argument cannot be serialized, the error comes back here and `on_done`
     /// is never called. Otherwise `on_done` is called exactly once, unless
-    /// [`Ticket::cancel`] returns `true`.
+    /// [`Ticket::cancel`] returns `true`; a broken or terminated pool calls it
+    /// with the error at once. Never wait in `on_done` for another result of
+    /// the same pool: the thread that would deliver it may be the one waiting.
     pub fn submit<A, R, F>(
         &self,
         task: &Task<A, R>,

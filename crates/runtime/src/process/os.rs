@@ -161,3 +161,14 @@ pub(crate) fn block_sigpipe_on_this_thread() {
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 }
+
+/// In a worker: Ctrl-C is the parent's business. The terminal sends SIGINT to
+/// the whole process group, workers included; a worker that died of it would
+/// race the parent's own shutdown and report a broken pool. Ignoring it leaves
+/// the decision to the parent, whose death (or `terminate`) ends the workers.
+pub(crate) fn ignore_interrupts() {
+    // SAFETY: setting SIGINT's disposition to "ignore" touches no memory.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+}

@@ -81,6 +81,7 @@ fn serve(registry: &Registry, parent: u32) -> i32 {
             return 2;
         }
     };
+    os::ignore_interrupts();
     if !os::die_with_parent(parent) {
         return 0; // the parent is already gone: nobody wants our results
     }
