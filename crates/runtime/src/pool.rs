@@ -53,8 +53,8 @@
 //! |---|---|---|
 //! | `map`, `chunksize = 1` | 3.5–14 ns, 0.15–0.3 × rayon | `par_iter().with_max_len(1)`: 21–50 ns |
 //! | `map`, `Chunksize::Auto` | 0.12–4 ns, 0.9–1.1 × rayon | `par_iter()`: 0.14–3.7 ns |
-//! | `execute`, one queue entry per task | 45–200 ns | |
-//! | `imap`, `chunksize = 1` | 0.5–1.1 µs | |
+//! | `execute`, one queue entry per task | 45–400 ns | |
+//! | `imap`, `chunksize = 1` | 0.5–1.4 µs | |
 //! | `apply_async(..).get()`, one round trip | 0.4–7 µs | |
 //! | a `map` call of two items, fixed cost | 1.2–8.5 µs | |
 //!
@@ -721,7 +721,7 @@ impl ThreadPool {
     /// [`Chunksize::Auto`] uses Python's heuristic when the input reports its
     /// exact length and 1 otherwise (Python's `imap` default is 1).
     /// Each chunk costs about a microsecond (a queue entry and a channel
-    /// message; 0.5–1.1 µs measured), so give tiny tasks a larger chunksize,
+    /// message; 0.5–1.4 µs measured), so give tiny tasks a larger chunksize,
     /// or use `map`.
     pub fn imap<'a, T, R, F>(
         &self,
