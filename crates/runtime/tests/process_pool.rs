@@ -673,6 +673,20 @@ fn the_guard_is_required_before_a_pool() {
     );
 }
 
+fn printing_before_the_guard_is_a_clear_startup_error() {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .arg("--chatty-main")
+        .env("PARLAB_TEST_CHATTY", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("failed to start") && text.contains("print to stdout before"),
+        "{text}"
+    );
+}
+
 // ---- runner ------------------------------------------------------------------
 
 type Test = (&'static str, fn());
@@ -743,6 +757,10 @@ const TESTS: &[Test] = &[
         workers_exit_when_the_parent_is_killed,
     ),
     (
+        "printing_before_the_guard_is_a_clear_startup_error",
+        printing_before_the_guard_is_a_clear_startup_error,
+    ),
+    (
         "the_guard_is_required_before_a_pool",
         the_guard_is_required_before_a_pool,
     ),
@@ -760,6 +778,12 @@ fn main() {
             Err(e) => println!("{e}"),
         }
         return;
+    }
+
+    // A program that prints before the guard, as a worker too (the variable is
+    // inherited): see `printing_before_the_guard_is_a_clear_startup_error`.
+    if std::env::var_os("PARLAB_TEST_CHATTY").is_some() {
+        println!("hello from main, before the guard");
     }
 
     worker_guard(|tasks| {
@@ -790,6 +814,14 @@ fn main() {
     // default SIGPIPE action, a write to a dead worker must still not kill us.
     // SAFETY: setting a signal disposition to its default touches no memory.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+
+    if args.first().is_some_and(|a| a == "--chatty-main") {
+        match ProcessPool::new(1) {
+            Ok(_) => println!("a pool started although main printed before the guard"),
+            Err(e) => println!("{e}"),
+        }
+        return;
+    }
 
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let selected: Vec<&Test> = TESTS

@@ -803,9 +803,19 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
     let mut ready = false;
     let mut init_failed = false;
     let ended: Result<(), String> = loop {
-        match wire::read_frame(&mut input, &mut frame) {
+        let max = if ready {
+            wire::MAX_FRAME
+        } else {
+            wire::MAX_HANDSHAKE
+        };
+        match wire::read_frame(&mut input, &mut frame, max) {
             Ok(true) => {}
             Ok(false) => break Ok(()),
+            Err(e) if !ready => {
+                break Err(format!(
+                    "{e}; does main print to stdout before calling runtime::process::worker_guard(...)?"
+                ));
+            }
             Err(e) => break Err(format!("reading its results failed: {e}")),
         }
         shared

@@ -173,7 +173,7 @@ impl fmt::Display for PoolError {
                  re-run itself as a worker"
             ),
             PoolError::Spawn(e) => write!(f, "could not start a worker: {e}"),
-            PoolError::Startup(why) => write!(f, "a worker process failed to start: {why}"),
+            PoolError::Startup(why) => write!(f, "the process pool could not start: {why}"),
             PoolError::Broken(why) => write!(f, "the process pool is broken: {why}"),
             PoolError::StillRunning => write!(
                 f,

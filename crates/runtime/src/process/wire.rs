@@ -176,9 +176,19 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     }
 }
 
+/// The largest first message a worker may send (READY, or INIT_FAILED with its
+/// message). Anything longer is not our protocol: most likely `main` printed
+/// to stdout before calling the guard, and those bytes read as a length.
+pub(crate) const MAX_HANDSHAKE: usize = 1 << 20;
+
 /// Reads one frame body into `buf` (cleared first). `Ok(false)` at a clean end
-/// of stream (between frames); an end of stream inside a frame is an error.
-pub(crate) fn read_frame<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<bool> {
+/// of stream (between frames); an end of stream inside a frame is an error, and
+/// so is a frame longer than `max` bytes.
+pub(crate) fn read_frame<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<bool> {
     let mut len = [0u8; 4];
     // The first byte decides between a clean end and a truncated frame.
     let mut got = 0;
@@ -191,7 +201,18 @@ pub(crate) fn read_frame<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::R
             Err(e) => return Err(e),
         }
     }
+    let bytes = len;
     let len = u32::from_le_bytes(len) as usize;
+    if len > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "a message that claims {len} bytes, more than the {max} allowed here: this is not the pool's \
+                 protocol (its first bytes read as text: {:?})",
+                String::from_utf8_lossy(&bytes)
+            ),
+        ));
+    }
     buf.clear();
     buf.reserve(len);
     // `take` + `read_to_end` reads straight into the spare capacity: no zeroing
@@ -284,7 +305,7 @@ mod tests {
         assert!(!has_complete_frame(&frame[..frame.len() - 1]));
 
         let mut body = Vec::new();
-        assert!(read_frame(&mut &frame[..], &mut body).unwrap());
+        assert!(read_frame(&mut &frame[..], &mut body, MAX_FRAME).unwrap());
         let mut c = Cursor::new(&body);
         assert_eq!(c.u8().unwrap(), TASK);
         assert_eq!(c.u64().unwrap(), 7);
@@ -303,9 +324,12 @@ mod tests {
         f.u32(MAGIC);
         let frame = f.finish().unwrap();
         let mut body = Vec::new();
-        assert!(!read_frame(&mut &[][..], &mut body).unwrap());
-        assert!(read_frame(&mut &frame[..frame.len() - 1], &mut body).is_err());
-        assert!(read_frame(&mut &frame[..2], &mut body).is_err());
+        assert!(!read_frame(&mut &[][..], &mut body, MAX_FRAME).unwrap());
+        assert!(read_frame(&mut &frame[..frame.len() - 1], &mut body, MAX_FRAME).is_err());
+        assert!(read_frame(&mut &frame[..2], &mut body, MAX_FRAME).is_err());
+        // Text where a frame should be: "hello" reads as a 1.8 GB length.
+        let err = read_frame(&mut &b"hello world\n"[..], &mut body, MAX_HANDSHAKE).unwrap_err();
+        assert!(err.to_string().contains("hell"), "{err}");
     }
 
     #[test]

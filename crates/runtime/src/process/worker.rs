@@ -101,7 +101,7 @@ fn serve(registry: &Registry, parent: u32) -> i32 {
     // The parent's first message is INIT (with or without an initializer); the
     // answer is READY once the initializer has run, so a pool is only handed
     // out when every worker is up and initialized.
-    match wire::read_frame(&mut input, &mut frame) {
+    match wire::read_frame(&mut input, &mut frame, wire::MAX_FRAME) {
         Ok(true) => {}
         Ok(false) | Err(_) => return 0,
     }
@@ -145,7 +145,7 @@ fn serve(registry: &Registry, parent: u32) -> i32 {
         if !wire::has_complete_frame(input.buffer()) && output.flush().is_err() {
             return 0;
         }
-        match wire::read_frame(&mut input, &mut frame) {
+        match wire::read_frame(&mut input, &mut frame, wire::MAX_FRAME) {
             Ok(true) => {}
             Ok(false) => break, // the parent closed the pipe: we are done
             Err(_) => return 1, // the parent died in the middle of a message
