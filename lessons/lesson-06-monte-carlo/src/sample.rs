@@ -284,6 +284,28 @@ mod tests {
     }
 
     #[test]
+    fn chunk_streams_of_the_default_run_do_not_overlap() {
+        // Chunk i of the `pi` run draws at most ⌈10^8 / 64⌉ values from stream i,
+        // which starts i · 2^128 steps along the cycle: the spans are disjoint by
+        // construction. Check it in numbers too: the first 4096 draws of the 64
+        // chunks are 262144 distinct values (a repeat by chance has probability
+        // about 2^-29), so no stream is a shifted copy of another.
+        let chunks = Streams::new(2024).chunks(100_000_000, 64);
+        assert!(chunks.iter().all(|c| c.len <= 100_000_000 / 64 + 1));
+        let mut seen = std::collections::HashSet::new();
+        for mut chunk in chunks.iter() {
+            assert_eq!(chunk.rng, Streams::new(2024).stream(chunk.index as u64));
+            for _ in 0..4096 {
+                assert!(
+                    seen.insert(chunk.rng.next_u64()),
+                    "chunk {} repeats a draw",
+                    chunk.index
+                );
+            }
+        }
+    }
+
+    #[test]
     fn both_samplers_estimate_pi() {
         let streams = Streams::new(11);
         for sampler in [Sampler::U32Pair, Sampler::F64Pair] {
