@@ -1,7 +1,12 @@
 //! What a process pool costs: start-up, per-task overhead, round trip, MB/s.
 //!
 //! ```text
-//! cargo run --release -p runtime --example process_overhead [-- --quick]
+//! cargo run --release -p runtime --example process_overhead [-- --quick] [--payload-mb N ...]
+//! ```
+//!
+//! `--payload-mb N` (repeatable) measures only payloads of those sizes.
+//!
+//! ```text
 //! ```
 //!
 //! Like every program that uses `runtime::process`, `main` calls the guard first:
@@ -35,76 +40,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     worker_guard(|tasks| {
         tasks.register(&NOOP).register(&SUM).register(&ECHO);
     });
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only_sizes: Vec<usize> = args
+        .windows(2)
+        .filter(|w| w[0] == "--payload-mb")
+        .filter_map(|w| w[1].parse().ok())
+        .collect();
     let workers = 2;
     let repeats = if quick { 3 } else { 5 };
 
-    // Start-up: spawn + exec + handshake of every worker.
-    let starts: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            let pool = ProcessPool::new(workers).expect("start a pool");
-            let s = t.elapsed().as_secs_f64();
-            drop(pool);
-            s
-        })
-        .collect();
-    println!(
-        "start a pool of {workers} workers: {:.2} ms (median of {repeats})",
-        median(starts) * 1e3
-    );
-
     let pool = ProcessPool::new(workers)?;
-    // Warm up: fault in buffers, let the windows grow.
-    pool.map(&NOOP, 0..20_000_u64, Some(1))?;
-
-    let n: u64 = if quick { 50_000 } else { 200_000 };
-    println!("\ntrivial tasks, {workers} workers, {n} tasks per map:");
-    println!("{:>12} {:>12} {:>14}", "chunksize", "us/task", "bytes/task");
-    for chunksize in [Some(1), Some(10), Some(100), None] {
-        let before = pool.stats();
-        let times: Vec<f64> = (0..repeats)
-            .map(|_| {
-                let t = Instant::now();
-                let out = pool.map(&NOOP, 0..n, chunksize).expect("map");
-                let s = t.elapsed().as_secs_f64();
-                assert_eq!(out.len() as u64, n);
-                s
-            })
-            .collect();
-        let after = pool.stats();
-        let bytes = (after.bytes_sent - before.bytes_sent + after.bytes_received
-            - before.bytes_received) as f64
-            / (repeats as f64 * n as f64);
-        let label = chunksize.map_or("auto".to_owned(), |c| c.to_string());
-        println!(
-            "{label:>12} {:>12.3} {bytes:>14.1}",
-            median(times) * 1e6 / n as f64
-        );
+    if only_sizes.is_empty() {
+        overheads(&pool, workers, quick, repeats)?;
     }
-
-    let calls = if quick { 500 } else { 2_000 };
-    let rtts: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            for i in 0..calls {
-                black_box(pool.apply(&NOOP, i).expect("apply"));
-            }
-            t.elapsed().as_secs_f64() / calls as f64
-        })
-        .collect();
-    println!(
-        "\nround trip of one task (apply, one at a time): {:.1} us",
-        median(rtts) * 1e6
-    );
-
     println!("\nlarge f64 payloads (MB = 10^6 bytes of f64s):");
     println!(
         "{:>8} {:>16} {:>16} {:>16} {:>18}",
         "MB", "in-process MB/s", "to worker MB/s", "echo MB/s", "encode+decode MB/s"
     );
-    let sizes: &[usize] = if quick { &[1, 10] } else { &[1, 10, 50] };
-    for &mb in sizes {
+    let sizes: Vec<usize> = match (only_sizes.is_empty(), quick) {
+        (false, _) => only_sizes,
+        (true, true) => vec![1, 10],
+        (true, false) => vec![1, 10, 50],
+    };
+    for mb in sizes {
         let len = mb * 1_000_000 / 8;
         let data: Vec<f64> = (0..len).map(|i| i as f64 * 0.5).collect();
         let reps = if mb >= 50 { 3 } else { repeats };
@@ -171,5 +131,73 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     drop(pool);
     std::thread::sleep(Duration::from_millis(1));
+    Ok(())
+}
+
+/// Start-up, per-task overhead for several chunksizes, and the round trip.
+fn overheads(
+    pool: &ProcessPool,
+    workers: usize,
+    quick: bool,
+    repeats: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Start-up: spawn + exec + handshake of every worker.
+    let starts: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            let pool = ProcessPool::new(workers).expect("start a pool");
+            let s = t.elapsed().as_secs_f64();
+            drop(pool);
+            s
+        })
+        .collect();
+    println!(
+        "start a pool of {workers} workers: {:.2} ms (median of {repeats})",
+        median(starts) * 1e3
+    );
+
+    // Warm up: fault in buffers, let the windows grow.
+    pool.map(&NOOP, 0..20_000_u64, Some(1))?;
+
+    let n: u64 = if quick { 50_000 } else { 200_000 };
+    println!("\ntrivial tasks, {workers} workers, {n} tasks per map:");
+    println!("{:>12} {:>12} {:>14}", "chunksize", "us/task", "bytes/task");
+    for chunksize in [Some(1), Some(10), Some(100), None] {
+        let before = pool.stats();
+        let times: Vec<f64> = (0..repeats)
+            .map(|_| {
+                let t = Instant::now();
+                let out = pool.map(&NOOP, 0..n, chunksize).expect("map");
+                let s = t.elapsed().as_secs_f64();
+                assert_eq!(out.len() as u64, n);
+                s
+            })
+            .collect();
+        let after = pool.stats();
+        let bytes = (after.bytes_sent - before.bytes_sent + after.bytes_received
+            - before.bytes_received) as f64
+            / (repeats as f64 * n as f64);
+        let label = chunksize.map_or("auto".to_owned(), |c| c.to_string());
+        println!(
+            "{label:>12} {:>12.3} {bytes:>14.1}",
+            median(times) * 1e6 / n as f64
+        );
+    }
+
+    let calls = if quick { 500 } else { 2_000 };
+    let rtts: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            for i in 0..calls {
+                black_box(pool.apply(&NOOP, i).expect("apply"));
+            }
+            t.elapsed().as_secs_f64() / calls as f64
+        })
+        .collect();
+    println!(
+        "\nround trip of one task (apply, one at a time): {:.1} us",
+        median(rtts) * 1e6
+    );
+
     Ok(())
 }

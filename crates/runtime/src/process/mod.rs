@@ -277,11 +277,7 @@ impl ProcessPoolBuilder {
         A: Serialize + DeserializeOwned + 'static,
         R: Serialize + DeserializeOwned + 'static,
     {
-        let mut f = FrameBuilder::new(0, 64);
-        let arg = f.value(&arg).map(|()| {
-            let bytes = f.finish().unwrap_or_default();
-            bytes[9..].to_vec() // after the frame length, the kind and the value's length
-        });
+        let arg = postcard::to_allocvec(&arg).map_err(|e| e.to_string());
         self.initializer = Some((task.name(), arg));
         self
     }

@@ -67,14 +67,18 @@ fn start_worker() -> io::Result<Child> {
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        // A worker decodes each large argument into fresh memory. Beyond 32 MB
-        // glibc maps it anew every time, and on a small VM each of its 4 KiB page
-        // faults costs microseconds (12,000 of them for 50 MB). Asking malloc for
-        // transparent huge pages makes that 25 faults. Only the worker's own
-        // allocator is affected.
+        // A worker decodes each large argument into fresh memory, and beyond
+        // 32 MB glibc maps that memory anew for every task: on a small VM each
+        // 4 KiB page fault costs microseconds, 12,000 of them for 50 MB. So a
+        // worker's malloc never returns memory to the kernel (no mmap for large
+        // blocks, no trimming) and asks for transparent huge pages: the second
+        // 50 MB argument lands in memory the first one already faulted in.
+        // Only the worker's own allocator is affected; the price is that a
+        // worker keeps its peak heap (`maxtasksperchild` recycles it).
+        const WORKER_MALLOC: &str = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776";
         let tunables = match std::env::var("GLIBC_TUNABLES") {
-            Ok(t) if !t.is_empty() => format!("{t}:glibc.malloc.hugetlb=1"),
-            _ => "glibc.malloc.hugetlb=1".to_owned(),
+            Ok(t) if !t.is_empty() => format!("{t}:{WORKER_MALLOC}"),
+            _ => WORKER_MALLOC.to_owned(),
         };
         command.env("GLIBC_TUNABLES", tunables);
     }
