@@ -40,6 +40,10 @@ fn sleep_ms(ms: u64) -> u64 {
 fn pid(_: ()) -> u32 {
     std::process::id()
 }
+fn nap_then_pid(ms: u64) -> u32 {
+    thread::sleep(Duration::from_millis(ms));
+    std::process::id()
+}
 fn abort_now(_: ()) {
     std::process::abort()
 }
@@ -77,6 +81,7 @@ static ADD: Task<(u64, u64), u64> = Task::new("tests::add", add);
 static FAIL_ON_13: Task<u64, u64> = Task::new("tests::fail_on_13", fail_on_13);
 static SLEEP_MS: Task<u64, u64> = Task::new("tests::sleep_ms", sleep_ms);
 static PID: Task<(), u32> = Task::new("tests::pid", pid);
+static NAP_PID: Task<u64, u32> = Task::new("tests::nap_then_pid", nap_then_pid);
 static ABORT: Task<(), ()> = Task::new("tests::abort", abort_now);
 static SUM: Task<Vec<f64>, f64> = Task::new("tests::sum", sum);
 static SET_OFFSET: Task<u64, ()> = Task::new("tests::set_offset", set_offset);
@@ -209,6 +214,25 @@ fn results_match_a_sequential_map() {
         expected,
         "one worker"
     );
+}
+
+fn slow_tasks_spread_over_the_workers() {
+    // Two slow tasks, two idle workers: one each, whatever the window allows.
+    let pool = ProcessPool::new(2).unwrap();
+    for round in 0..3 {
+        let pids = pool.map(&NAP_PID, [50_u64, 50], Some(1)).unwrap();
+        assert_ne!(
+            pids[0], pids[1],
+            "round {round}: both slow tasks ran on one worker"
+        );
+        let a = pool.apply_async(&NAP_PID, 50);
+        let b = pool.apply_async(&NAP_PID, 50);
+        let (a, b) = (a.get_timeout(WAIT).unwrap(), b.get_timeout(WAIT).unwrap());
+        assert_ne!(
+            a, b,
+            "round {round}: both apply_async tasks ran on one worker"
+        );
+    }
 }
 
 fn a_panicking_task_is_an_error_with_its_message_and_index_and_the_pool_keeps_serving() {
@@ -697,6 +721,10 @@ const TESTS: &[Test] = &[
         results_match_a_sequential_map,
     ),
     (
+        "slow_tasks_spread_over_the_workers",
+        slow_tasks_spread_over_the_workers,
+    ),
+    (
         "a_panicking_task_is_an_error_with_its_message_and_index_and_the_pool_keeps_serving",
         a_panicking_task_is_an_error_with_its_message_and_index_and_the_pool_keeps_serving,
     ),
@@ -793,6 +821,7 @@ fn main() {
             .register(&FAIL_ON_13)
             .register(&SLEEP_MS)
             .register(&PID)
+            .register(&NAP_PID)
             .register(&ABORT)
             .register(&SUM)
             .register(&SET_OFFSET)

@@ -268,6 +268,25 @@ impl Slot {
     }
 }
 
+/// How many tasks the worker `serial` may hold in flight now: no more than the
+/// least loaded other worker plus half a window. Without it, the first writer
+/// to wake would take two slow tasks while the other worker idles; with it,
+/// slow tasks spread one per worker, and tiny ones still go in big batches.
+fn fair_share(workers: &BTreeMap<u64, Slot>, serial: u64) -> usize {
+    let Some(mine) = workers.get(&serial) else {
+        return 0;
+    };
+    let least_other = workers
+        .iter()
+        .filter(|(s, slot)| **s != serial && !slot.retiring)
+        .map(|(_, slot)| slot.in_flight.len())
+        .min();
+    match least_other {
+        Some(least) => least + (mine.window / 2).max(1),
+        None => usize::MAX,
+    }
+}
+
 pub(crate) struct State {
     pub(crate) status: Status,
     queue: VecDeque<Job>,
@@ -403,15 +422,20 @@ impl Shared {
             }
             let mut to_wake = jobs.len();
             st.queue.extend(jobs);
-            for slot in st.workers.values_mut() {
+            // Idle writers first: they spread new work across the workers.
+            let mut idle: Vec<&mut Slot> = st
+                .workers
+                .values_mut()
+                .filter(|slot| slot.writer_waiting && slot.has_room())
+                .collect();
+            idle.sort_by_key(|slot| slot.in_flight.len());
+            for slot in idle {
                 if to_wake == 0 {
                     break;
                 }
-                if slot.writer_waiting && slot.has_room() {
-                    slot.writer_waiting = false;
-                    wake.push(slot.wake.clone());
-                    to_wake = to_wake.saturating_sub(slot.window - slot.in_flight.len());
-                }
+                slot.writer_waiting = false;
+                wake.push(slot.wake.clone());
+                to_wake -= 1;
             }
         }
         for cv in wake {
@@ -652,12 +676,15 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
                 .err()
                 .or(r.err())
                 .unwrap_or_else(|| std::io::Error::other("thread spawn failed"));
-            // Threads that did start see the broken pool and end.
+            // Without both threads nobody would reap this worker: do it here.
+            // Threads that did start see the broken pool (or the missing slot) and end.
+            st.workers.remove(&serial);
             shared.break_pool(
                 st,
                 format!("could not start a thread for worker pid {pid}: {error}"),
             );
             proc.kill();
+            proc.reap(Duration::ZERO);
             Err(PoolError::Spawn(error))
         }
     }
@@ -678,6 +705,7 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
         .bytes_sent
         .fetch_add(shared.init_frame.len() as u64, Ordering::Relaxed);
     let mut frames: Vec<Vec<u8>> = Vec::new();
+    let mut nudge: Vec<Arc<Condvar>> = Vec::new();
     loop {
         let mut retire = false;
         {
@@ -689,13 +717,14 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                 let drained =
                     matches!(st.status, Status::Closed) && st.queue.is_empty() && st.feeders == 0;
                 let queued = !st.queue.is_empty();
+                let share = fair_share(&st.workers, serial);
                 let Some(slot) = st.workers.get_mut(&serial) else {
                     return;
                 };
                 if slot.retiring {
                     return;
                 }
-                if queued && slot.has_room() {
+                if queued && slot.has_room() && slot.in_flight.len() < share {
                     break;
                 }
                 if drained {
@@ -708,10 +737,11 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                 }
             }
             let st = &mut *st;
+            let share = fair_share(&st.workers, serial);
             let Some(slot) = st.workers.get_mut(&serial) else {
                 return;
             };
-            while slot.has_room() {
+            while slot.has_room() && slot.in_flight.len() < share {
                 let Some(job) = st.queue.pop_front() else {
                     break;
                 };
@@ -739,6 +769,15 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                     break;
                 }
             }
+            if !st.queue.is_empty() {
+                // This worker's share grew with its load: others may take more now.
+                for (s, other) in st.workers.iter_mut() {
+                    if *s != serial && other.writer_waiting && other.has_room() {
+                        other.writer_waiting = false;
+                        nudge.push(other.wake.clone());
+                    }
+                }
+            }
             if retire {
                 let more_work =
                     !st.queue.is_empty() || st.feeders > 0 || matches!(st.status, Status::Running);
@@ -751,6 +790,9 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                     }
                 }
             }
+        }
+        for cv in nudge.drain(..) {
+            cv.notify_one();
         }
         let mut sent = 0;
         let count = frames.len() as u64;

@@ -32,18 +32,18 @@
 //! # What it costs
 //!
 //! Measured with `cargo run --release -p runtime --example process_overhead` on
-//! the course's 2-core VM (2 workers, trivial `u64 -> u64` tasks, other builds
-//! running now and then; medians of 5):
+//! the course's 2-core VM (2 workers, trivial `u64 -> u64` tasks; other builds
+//! were running, load average about 3.5; medians of 5, typical of 3 runs):
 //!
 //! | what | cost |
 //! |---|---|
-//! | start a pool of 2 workers (spawn, exec, handshake) | 2.9 ms |
+//! | start a pool of 2 workers (spawn, exec, handshake) | 2–8 ms (noisy), 3.5 ms typical |
 //! | one task, one at a time (`apply`: the round trip) | 20 µs |
-//! | per task, `map` with `chunksize = 1` | 0.46 µs, 82 bytes on the wire |
-//! | per task, `map` with `chunksize = 10` | 0.10 µs, 22 bytes |
-//! | per task, `map` with the default chunksize | 0.05 µs, 15 bytes |
-//! | a `Vec<f64>` to a worker, 1 / 10 / 50 MB | 1.6 / 1.2 / 0.9 GB/s |
-//! | the same, sent back as well (echo; both directions counted) | 2.2 / 1.6 / 0.7 GB/s |
+//! | per task, `map` with `chunksize = 1` | 0.41 µs, 82 bytes on the wire |
+//! | per task, `map` with `chunksize = 10` | 0.08 µs, 22 bytes |
+//! | per task, `map` with the default chunksize | 0.04 µs, 15 bytes |
+//! | a `Vec<f64>` to a worker, 1 / 10 / 50 MB | 1.8 / 1.6 / 1.0–1.4 GB/s |
+//! | the same, sent back as well (echo; both directions counted) | 2.2 / 1.8 / 1.0 GB/s |
 //!
 //! For scale, on the same machine the chapter's Python `Pool.map` spends 21 µs
 //! per task with `chunksize = 1`, and moves NumPy arrays at about 200 MB/s; a
@@ -52,7 +52,7 @@
 //! Where the time goes:
 //! - **Starting a worker** is a `posix_spawn` of this executable, the dynamic
 //!   loader and Rust's start-up, then a handshake over the pipe: about a
-//!   millisecond and a half each. Python's spawn starts a whole interpreter and
+//!   millisecond or two each. Python's spawn starts a whole interpreter and
 //!   re-imports the main module, which is why it is slower still. Start a pool
 //!   once and reuse it.
 //! - **One task alone** pays a full round trip: the parent's writer thread
@@ -67,8 +67,11 @@
 //! - **Large payloads** cost a copy into the frame (postcard), a copy into the
 //!   pipe and out of it (the kernel; the pipes are grown to 1 MiB), and a copy
 //!   out of the frame into the worker's `Vec` — plus page faults wherever that
-//!   memory is fresh, which on a VM cost microseconds each. Large frame buffers
-//!   are therefore reused, and workers ask glibc for transparent huge pages.
+//!   memory is fresh, which on a VM cost microseconds each (12,000 of them for
+//!   50 MB). So large frame buffers are reused, and a worker's malloc keeps the
+//!   memory it frees and uses huge pages (glibc tunables set for workers only):
+//!   the second 50 MB argument lands where the first one was. A worker thus
+//!   keeps its peak heap; `maxtasksperchild` recycles it.
 //!
 //! # The guard is `if __name__ == "__main__":`
 //!
