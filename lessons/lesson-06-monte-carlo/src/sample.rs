@@ -4,7 +4,7 @@
 //!
 //! What it costs: one [`Xoshiro256PlusPlus`] draw (a `u64`) per point, and an
 //! integer multiply-add-compare: about twenty instructions, 1.9 ns per point on
-//! the course machine (524 million points per second on one core).
+//! the course machine (517 million points per second on one core).
 //! The trick that makes it that cheap is [`is_hit`]: the two 32-bit halves of
 //! one draw are the point's `x` and `y`, and the test `x² + y² < 2^64` is just
 //! "the 64-bit sum did not overflow". No floats, and half the draws of the
