@@ -26,10 +26,15 @@ fn sum(v: Vec<f64>) -> f64 {
 fn echo(v: Vec<f64>) -> Vec<f64> {
     v
 }
+/// About `n` nanoseconds of arithmetic on this machine's cores.
+fn spin(n: u64) -> f64 {
+    (0..n).map(|i| (i as f64).sqrt()).sum()
+}
 
 static NOOP: Task<u64, u64> = Task::new("process_overhead::noop", noop);
 static SUM: Task<Vec<f64>, f64> = Task::new("process_overhead::sum", sum);
 static ECHO: Task<Vec<f64>, Vec<f64>> = Task::new("process_overhead::echo", echo);
+static SPIN: Task<u64, f64> = Task::new("process_overhead::spin", spin);
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -38,7 +43,11 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     worker_guard(|tasks| {
-        tasks.register(&NOOP).register(&SUM).register(&ECHO);
+        tasks
+            .register(&NOOP)
+            .register(&SUM)
+            .register(&ECHO)
+            .register(&SPIN);
     });
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -183,6 +192,23 @@ fn overheads(
             median(times) * 1e6 / n as f64
         );
     }
+
+    // CPU-bound tasks: what the processes are for.
+    let spins = vec![20_000_000_u64; 16];
+    let one = ProcessPool::new(1)?;
+    let t = Instant::now();
+    let serial = one.map(&SPIN, spins.clone(), Some(1))?;
+    let t1 = t.elapsed().as_secs_f64();
+    drop(one);
+    let t = Instant::now();
+    let parallel = pool.map(&SPIN, spins, Some(1))?;
+    let tn = t.elapsed().as_secs_f64();
+    assert_eq!(serial, parallel);
+    println!(
+        "\n16 CPU-bound tasks of {:.0} ms: 1 worker {t1:.2} s, {workers} workers {tn:.2} s, speedup {:.2}",
+        t1 * 1e3 / 16.0,
+        t1 / tn
+    );
 
     let calls = if quick { 500 } else { 2_000 };
     let rtts: Vec<f64> = (0..repeats)

@@ -9,8 +9,11 @@
 //!
 //! The window adapts to the work: the worker reports how long each chunk took,
 //! and the window holds about [`WINDOW_TARGET_NS`] of work — hundreds of trivial
-//! tasks (so a few system calls carry many tasks), two slow ones (one running,
-//! one waiting, like `concurrent.futures`' one extra queued call).
+//! tasks (so a few system calls carry many tasks), two of a few milliseconds
+//! (one running, one waiting, like `concurrent.futures`' one extra queued
+//! call), and one at a time beyond [`SLOW_TASK_NS`], so that no slow task waits
+//! behind another while a worker is free. A worker also never takes more than
+//! the least loaded other worker plus half a window (`fair_share`).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
@@ -29,6 +32,10 @@ use super::wire::{self, Cursor};
 
 /// Fewest tasks in flight per worker: one running, one waiting in its pipe.
 const MIN_WINDOW: usize = 2;
+/// Tasks slower than this go one at a time: a worker then idles for one round
+/// trip (tens of microseconds) between tasks, under 0.5 % of the task, and no
+/// task waits on a busy worker while another worker is free.
+const SLOW_TASK_NS: f64 = 10_000_000.0;
 /// Most tasks (chunks) in flight per worker.
 pub(crate) const MAX_WINDOW: usize = 256;
 /// A window holds about this much work (by the worker's own timing).
@@ -943,8 +950,12 @@ fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> R
         } else {
             0.7 * slot.avg_busy_ns + 0.3 * busy
         };
-        slot.window = (1.0 + WINDOW_TARGET_NS / slot.avg_busy_ns.max(1.0))
-            .clamp(MIN_WINDOW as f64, MAX_WINDOW as f64) as usize;
+        slot.window = if slot.avg_busy_ns > SLOW_TASK_NS {
+            1
+        } else {
+            (1.0 + WINDOW_TARGET_NS / slot.avg_busy_ns.max(1.0))
+                .clamp(MIN_WINDOW as f64, MAX_WINDOW as f64) as usize
+        };
         if slot.writer_waiting && (drained || queued && slot.in_flight.len() <= slot.window / 2) {
             slot.writer_waiting = false;
             wake = Some(slot.wake.clone());
