@@ -163,6 +163,32 @@ fn kill9(pid: u32) {
 
 // ---- tests -------------------------------------------------------------------
 
+fn a_pool_and_its_handles_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<ProcessPool>();
+    shareable::<runtime::process::AsyncResult<u64>>();
+    shareable::<runtime::process::Ticket>();
+    let pool = ProcessPool::new(2).unwrap();
+    let sums: Vec<u64> = thread::scope(|s| {
+        let handles: Vec<_> = (0..4_u64)
+            .map(|t| {
+                let pool = &pool;
+                s.spawn(move || {
+                    pool.map(&SQUARE, t * 100..(t + 1) * 100, Some(7))
+                        .unwrap()
+                        .iter()
+                        .sum()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let expected: Vec<u64> = (0..4_u64)
+        .map(|t| (t * 100..(t + 1) * 100).map(square).sum())
+        .collect();
+    assert_eq!(sums, expected, "four threads mapping on one pool at once");
+}
+
 fn results_match_a_sequential_map() {
     let pool = ProcessPool::new(2).expect("start a pool");
     let xs: Vec<u64> = (0..1000).collect();
@@ -723,6 +749,10 @@ const TESTS: &[Test] = &[
     (
         "slow_tasks_spread_over_the_workers",
         slow_tasks_spread_over_the_workers,
+    ),
+    (
+        "a_pool_and_its_handles_can_be_shared_across_threads",
+        a_pool_and_its_handles_can_be_shared_across_threads,
     ),
     (
         "a_panicking_task_is_an_error_with_its_message_and_index_and_the_pool_keeps_serving",

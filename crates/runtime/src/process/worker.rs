@@ -59,7 +59,10 @@ pub fn worker_guard(register: impl FnOnce(&mut Registry)) {
             .next()
             .and_then(|p| p.to_str().and_then(|p| p.parse::<u32>().ok()))
             .unwrap_or(0);
-        std::process::exit(serve(&registry, parent));
+        let code = serve(&registry, parent);
+        // `exit` skips destructors: flush what tasks printed (it goes to stderr).
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        std::process::exit(code);
     }
     GUARD_CALLED.store(true, Ordering::Release);
 }
