@@ -555,6 +555,25 @@ fn drop_and_terminate_reap_every_child() {
     pool.join().unwrap();
 }
 
+fn threads_in_this_process() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
+}
+
+fn creating_and_dropping_pools_leaks_no_thread_and_no_process() {
+    drop(ProcessPool::new(1).unwrap()); // the spawner thread lives for good
+    let before = threads_in_this_process();
+    for round in 0..50_u64 {
+        let pool = ProcessPool::new(2).unwrap();
+        assert_eq!(pool.apply(&SQUARE, round).unwrap(), round * round);
+    }
+    assert_no_children("after 50 pools");
+    assert_eq!(
+        threads_in_this_process(),
+        before,
+        "threads left behind by dropped pools"
+    );
+}
+
 fn close_then_join_finishes_queued_work_and_reaps_the_workers() {
     let pool = ProcessPool::new(2).unwrap();
     assert!(matches!(pool.join(), Err(PoolError::StillRunning)));
@@ -793,6 +812,10 @@ const TESTS: &[Test] = &[
     (
         "drop_and_terminate_reap_every_child",
         drop_and_terminate_reap_every_child,
+    ),
+    (
+        "creating_and_dropping_pools_leaks_no_thread_and_no_process",
+        creating_and_dropping_pools_leaks_no_thread_and_no_process,
     ),
     (
         "close_then_join_finishes_queued_work_and_reaps_the_workers",
