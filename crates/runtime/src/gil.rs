@@ -14,7 +14,7 @@
 //! What it costs, measured on a 2-core AMD EPYC VM (x86-64, 2.6 GHz, release build):
 //! - a step's check is one relaxed atomic load and a branch that is not taken:
 //!   0.27 ns (one cycle) in an empty loop, and next to a step's own work it
-//!   disappears into the out-of-order core: one million steps of 1.6 ns, 6.5 ns or
+//!   disappears into the out-of-order core: 20 million steps of 1.6 ns, 6.5 ns or
 //!   26 ns of arithmetic took the same time with the check as without it (ratio
 //!   1.000);
 //! - [`Interpreter::with_gil`] on an uncontended lock costs about 13 ns, and a
@@ -60,7 +60,8 @@
 //! # How the handoff works
 //!
 //! The lock is a `locked` flag guarded by a mutex, with two condition variables,
-//! exactly as in CPython's `Python/ceval_gil.c` (`take_gil`, `drop_gil`):
+//! as in CPython's `Python/ceval_gil.c` (`take_gil`, `drop_gil`; CPython guards
+//! `switch_cond` with a second mutex, one is enough here):
 //!
 //! ```text
 //!  holder A, running steps                 waiter B, in take_gil
@@ -82,10 +83,10 @@
 //! that releases the lock soon anyway (for I/O) is never interrupted. The holder
 //! does not react at once either: it finishes its current step, so a step is the
 //! unit of atomicity, as a bytecode is in CPython. Without forced switching the
-//! thread that dropped the lock, already running on its core, usually takes it
-//! straight back before the woken waiter is scheduled; CPython added the
-//! `switch_cond` handshake in 3.2 to stop that, and so does this lock (see
-//! [`Config::force_switching`]).
+//! thread that dropped the lock, already running on its core, can take it
+//! straight back before the woken waiter is even scheduled, and often does;
+//! CPython added the `switch_cond` handshake in 3.2 to stop that, and so does this
+//! lock (see [`Config::force_switching`]).
 //!
 //! The same interval sets how long a thread coming back from I/O waits while
 //! CPU-bound threads hold the lock: up to one interval before it may even ask.
@@ -111,18 +112,18 @@
 //!
 //! [`Interpreter::free_threaded`] has no lock: `with_gil` only attaches, steps of
 //! every thread run at once, `allow_threads` releases nothing. What the lock used to
-//! make safe must now be made safe per object, and the biggest per-step cost of that
-//! is reference counting: every bytecode increments and decrements the reference
-//! counts of the objects it touches, and with several threads those updates must be
-//! atomic. PEP 703 keeps most of them cheap with *biased* reference counting (the
-//! thread that owns an object updates a thread-local count; only other threads pay
-//! an atomic operation). The model here: each step pays
+//! make safe must now be made safe per object, and the cost this model charges for
+//! that is reference counting: every bytecode increments and decrements the
+//! reference counts of the objects it touches, and with several threads those
+//! updates must be atomic. PEP 703 keeps most of them cheap with *biased* reference
+//! counting (the thread that owns an object updates its count without atomics;
+//! only other threads pay an atomic operation). The model: each step pays
 //! [`FreeThreading::refcount_ops_per_step`] atomic `fetch_add`s on a counter owned
 //! by the stepping thread, which is what those updates cost when no other thread
 //! touches the same cache line. With [`FreeThreading::shared_refcounts`] every
-//! thread updates one interpreter-wide counter instead, the way a naive removal
-//! (Greg Stein's 1999 patch) made every reference-count update contend: the cache
-//! line bounces between cores and threads slow each other down.
+//! thread updates one interpreter-wide counter instead, as when all threads keep
+//! touching the same objects without biased counting: the cache line bounces
+//! between cores and the threads slow each other down.
 //!
 //! # Checked under loom
 //!
@@ -224,9 +225,10 @@ impl Default for Config {
 /// | 6.5 ns | 1.00× | 1.00× | 1.27× |
 /// | 26 ns | 1.00× | 1.00× | 1.00× |
 ///
-/// So a realistic bytecode pays the few percent PEP 703 reports, and tiny steps
-/// pay the 40% and more of the 1999 free-threading patch. Raise the count to
-/// see a larger single-thread cost.
+/// So steps with a few nanoseconds of their own work hide the default almost
+/// entirely (PEP 703 reports a few percent), while tiny steps, or more operations
+/// per step, show the tens of percent the 1999 free-threading patch paid. Raise
+/// the count to make the single-thread cost visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FreeThreading {
     /// Atomic read-modify-write operations each step pays (about 2 ns each when
