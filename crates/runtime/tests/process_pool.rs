@@ -522,6 +522,39 @@ fn a_write_cut_short_by_a_dead_worker_is_an_error_not_a_signal() {
     assert_no_children("after a write was cut short");
 }
 
+fn imap_on_a_broken_or_closed_pool_ends_with_errors() {
+    let pool = ProcessPool::new(2).unwrap();
+    let mut results = pool.imap(&SLEEP_MS, vec![20_u64; 5000], 1);
+    assert_eq!(results.next().unwrap().unwrap(), 20);
+    kill9(pool.worker_pids()[1]);
+    let rest: Vec<_> = results.collect(); // ends: no hang on the dead worker
+    assert!(
+        rest.len() < 4999,
+        "the iteration stopped early: {}",
+        rest.len()
+    );
+    let broken = rest
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.is_broken_pool()))
+        .count();
+    assert!(broken >= 1, "the broken pool shows up as errors: {rest:?}");
+    assert!(rest.iter().all(
+        |r| r.as_ref().is_ok_and(|&v| v == 20) || r.as_ref().is_err_and(|e| e.is_broken_pool())
+    ));
+    drop(pool);
+
+    let pool = ProcessPool::new(1).unwrap();
+    pool.close();
+    let refused: Vec<_> = pool.imap(&SQUARE, 0..5_u64, 1).collect();
+    assert_eq!(refused.len(), 1, "one error, then the end: {refused:?}");
+    assert_eq!(
+        refused[0].as_ref().unwrap_err().kind(),
+        TaskErrorKind::PoolClosed
+    );
+    pool.join().unwrap();
+    assert_no_children("after imap on broken and closed pools");
+}
+
 fn a_worker_that_aborts_breaks_the_pool_and_says_how() {
     let pool = ProcessPool::new(1).unwrap();
     let err = pool.apply(&ABORT, ()).unwrap_err();
@@ -804,6 +837,10 @@ const TESTS: &[Test] = &[
     (
         "a_write_cut_short_by_a_dead_worker_is_an_error_not_a_signal",
         a_write_cut_short_by_a_dead_worker_is_an_error_not_a_signal,
+    ),
+    (
+        "imap_on_a_broken_or_closed_pool_ends_with_errors",
+        imap_on_a_broken_or_closed_pool_ends_with_errors,
     ),
     (
         "a_worker_that_aborts_breaks_the_pool_and_says_how",

@@ -579,6 +579,7 @@ impl ProcessPool {
             state: Mutex::new(MapState {
                 results: (0..n).map(|_| None).collect(),
                 outstanding: 0,
+                outstanding_bytes: 0,
                 error: None,
                 wake_at: None,
             }),
@@ -588,26 +589,36 @@ impl ProcessPool {
         let mut items = items.into_iter();
         let mut next = 0;
         while next < n {
-            let room = {
+            let (room, bytes_room) = {
                 let s = lock(&collector.state);
                 if s.error.is_some() {
                     break;
                 }
-                high.saturating_sub(s.outstanding)
+                (
+                    high.saturating_sub(s.outstanding),
+                    QUEUED_BYTES_HIGH.saturating_sub(s.outstanding_bytes),
+                )
             };
+            let batch_first = next;
             let mut batch = Vec::new();
+            let mut batch_bytes = 0;
             let mut stop = None;
-            while batch.len() < room.max(1) && next < n {
+            while batch.len() < room.max(1)
+                && next < n
+                && (batch.is_empty() || batch_bytes < bytes_room)
+            {
                 let id = self.shared.next_job_id();
                 let (frame, count, failed) =
                     encode_chunk(&self.shared, id, task.name(), next, &mut items, chunksize);
                 if let Some(frame) = frame {
+                    let bytes = frame.len();
+                    batch_bytes += bytes;
                     batch.push(Job {
                         frame,
                         id,
                         items: count as u32,
                         ticket: None,
-                        done: collector.clone().completion(next, count),
+                        done: collector.clone().completion(next, count, bytes),
                     });
                 }
                 next += count;
@@ -616,11 +627,16 @@ impl ProcessPool {
                     break;
                 }
             }
-            lock(&collector.state).outstanding += batch.len();
+            {
+                let mut s = lock(&collector.state);
+                s.outstanding += batch.len();
+                s.outstanding_bytes += batch_bytes;
+            }
             if let Err((refused, jobs)) = self.shared.enqueue(batch, true) {
                 let mut s = lock(&collector.state);
                 s.outstanding -= jobs.len();
-                s.record(refused.with_index(next.saturating_sub(1)));
+                s.outstanding_bytes -= jobs.iter().map(|j| j.frame.len()).sum::<usize>();
+                s.record(refused.with_index(batch_first));
                 break;
             }
             if let Some(error) = stop {
@@ -628,11 +644,11 @@ impl ProcessPool {
                 break;
             }
             if next < n {
-                collector.wait_until_at_most(low);
+                collector.wait_until_at_most(low, QUEUED_BYTES_LOW);
             }
         }
         drop(feeding);
-        collector.wait_until_at_most(0);
+        collector.wait_until_at_most(0, 0);
         let mut s = lock(&collector.state);
         if let Some(error) = s.error.take() {
             return Err(error);
@@ -749,6 +765,12 @@ fn imap_chunksize(
     }
 }
 
+/// Encoded bytes a `map` or `imap` keeps queued or in flight before it waits
+/// (one chunk always goes), and the level at which it queues more: large
+/// payloads are encoded as workers catch up, not all at once.
+const QUEUED_BYTES_HIGH: usize = 128 << 20;
+const QUEUED_BYTES_LOW: usize = 64 << 20;
+
 /// How many chunks a `map` keeps queued or in flight (high), and when it
 /// queues more (low): enough to fill every worker's window twice.
 fn water_marks(workers: usize) -> (usize, usize) {
@@ -825,9 +847,12 @@ impl Drop for Feeding<'_> {
 
 struct MapState<R> {
     results: Vec<Option<R>>,
+    /// Chunks queued or in flight, and their encoded bytes.
     outstanding: usize,
+    outstanding_bytes: usize,
     error: Option<TaskError>,
-    wake_at: Option<usize>,
+    /// The consumer sleeps until at most this many chunks and bytes are out.
+    wake_at: Option<(usize, usize)>,
 }
 
 impl<R> MapState<R> {
@@ -848,7 +873,7 @@ struct MapCollector<R> {
 }
 
 impl<R: DeserializeOwned + Send + 'static> MapCollector<R> {
-    fn completion(self: Arc<Self>, first: usize, count: usize) -> Done {
+    fn completion(self: Arc<Self>, first: usize, count: usize, bytes: usize) -> Done {
         Box::new(move |reply: Result<ChunkReply<'_>, TaskError>| {
             // Decode outside the lock: results of other workers keep flowing.
             let mut values = Vec::with_capacity(count);
@@ -876,8 +901,10 @@ impl<R: DeserializeOwned + Send + 'static> MapCollector<R> {
                 s.record(e);
             }
             s.outstanding -= 1;
-            if let Some(at) = s.wake_at
-                && (s.outstanding <= at || (!had_error && s.error.is_some()))
+            s.outstanding_bytes -= bytes;
+            if let Some((at, at_bytes)) = s.wake_at
+                && ((s.outstanding <= at && s.outstanding_bytes <= at_bytes)
+                    || (!had_error && s.error.is_some()))
             {
                 s.wake_at = None;
                 self.ready.notify_one();
@@ -885,10 +912,14 @@ impl<R: DeserializeOwned + Send + 'static> MapCollector<R> {
         })
     }
 
-    fn wait_until_at_most(&self, at: usize) {
+    /// Waits until at most `at` chunks and `at_bytes` bytes are out (or, while
+    /// feeding, until a task fails).
+    fn wait_until_at_most(&self, at: usize, at_bytes: usize) {
         let mut s = lock(&self.state);
-        while s.outstanding > at && (at == 0 || s.error.is_none()) {
-            s.wake_at = Some(at);
+        while (s.outstanding > at || s.outstanding_bytes > at_bytes)
+            && (at == 0 || s.error.is_none())
+        {
+            s.wake_at = Some((at, at_bytes));
             s = self.ready.wait(s).unwrap_or_else(|p| p.into_inner());
         }
         s.wake_at = None;
@@ -1125,7 +1156,9 @@ struct ImapState<R> {
     /// Ordered: results by index. Unordered: in arrival order.
     by_index: BTreeMap<usize, Result<R, TaskError>>,
     arrived: VecDeque<(usize, Result<R, TaskError>)>,
+    /// Chunks queued or in flight, and their encoded bytes.
     outstanding: usize,
+    outstanding_bytes: usize,
     waiting: bool,
 }
 
@@ -1144,7 +1177,7 @@ impl<R: DeserializeOwned + Send + 'static> ImapShared<R> {
         }
     }
 
-    fn completion(self: Arc<Self>, first: usize, count: usize) -> Done {
+    fn completion(self: Arc<Self>, first: usize, count: usize, bytes: usize) -> Done {
         Box::new(move |reply: Result<ChunkReply<'_>, TaskError>| {
             let mut outcomes = Vec::with_capacity(count);
             match reply {
@@ -1160,6 +1193,7 @@ impl<R: DeserializeOwned + Send + 'static> ImapShared<R> {
                 self.push(&mut s, first + k, outcome);
             }
             s.outstanding -= 1;
+            s.outstanding_bytes -= bytes;
             if s.waiting {
                 s.waiting = false;
                 self.ready.notify_one();
@@ -1203,6 +1237,7 @@ where
                 by_index: BTreeMap::new(),
                 arrived: VecDeque::new(),
                 outstanding: 0,
+                outstanding_bytes: 0,
                 waiting: false,
             }),
             ready: Condvar::new(),
@@ -1236,14 +1271,25 @@ where
             return;
         };
         let (high, _) = water_marks(self.pool.workers());
-        let room = high.saturating_sub(lock(&self.shared.state).outstanding);
+        let (room, bytes_room) = {
+            let s = lock(&self.shared.state);
+            if s.outstanding_bytes > QUEUED_BYTES_LOW {
+                return;
+            }
+            (
+                high.saturating_sub(s.outstanding),
+                QUEUED_BYTES_HIGH.saturating_sub(s.outstanding_bytes),
+            )
+        };
         if room < high / 2 {
             return;
         }
         let mut batch = Vec::new();
+        let mut batch_bytes = 0;
         let mut failures = Vec::new();
         let mut exhausted = false;
-        while batch.len() < room {
+        let batch_first = self.next_index;
+        while batch.len() < room && (batch.is_empty() || batch_bytes < bytes_room) {
             let id = self.pool.shared.next_job_id();
             let first = self.next_index;
             let (frame, taken, failed) = encode_chunk(
@@ -1258,12 +1304,14 @@ where
             let had_failure = failed.is_some();
             if let Some(frame) = frame {
                 let count = taken - usize::from(failed.is_some());
+                let bytes = frame.len();
+                batch_bytes += bytes;
                 batch.push(Job {
                     frame,
                     id,
                     items: count as u32,
                     ticket: None,
-                    done: self.shared.clone().completion(first, count),
+                    done: self.shared.clone().completion(first, count, bytes),
                 });
             }
             if let Some(e) = failed {
@@ -1274,33 +1322,31 @@ where
                 break;
             }
         }
-        let queued = batch.len();
-        lock(&self.shared.state).outstanding += queued;
-        let refused = self.pool.shared.enqueue(batch, true).err();
+        {
+            let mut s = lock(&self.shared.state);
+            s.outstanding += batch.len();
+            s.outstanding_bytes += batch_bytes;
+        }
+        let refused = if batch.is_empty() {
+            None
+        } else {
+            self.pool.shared.enqueue(batch, true).err()
+        };
         let mut s = lock(&self.shared.state);
+        let unserializable: Vec<usize> = failures.iter().map(TaskError::index).collect();
         for e in failures {
             let index = e.index();
             self.shared.push(&mut s, index, Err(e));
         }
         if let Some((refused, jobs)) = refused {
             s.outstanding -= jobs.len();
-            // Every item of the refused chunks fails; then the iteration ends.
-            let mut index = self
-                .next_out
-                .max(s.by_index.keys().next_back().map_or(0, |k| k + 1));
-            for job in &jobs {
-                for _ in 0..job.items {
+            s.outstanding_bytes -= jobs.iter().map(|j| j.frame.len()).sum::<usize>();
+            // Every item of the refused batch fails; then the iteration ends.
+            for index in batch_first..self.next_index {
+                if !unserializable.contains(&index) {
                     self.shared
                         .push(&mut s, index, Err(refused.clone().with_index(index)));
-                    index += 1;
                 }
-            }
-            if jobs.is_empty() {
-                self.shared.push(
-                    &mut s,
-                    self.next_out,
-                    Err(refused.with_index(self.next_out)),
-                );
             }
             exhausted = true;
         }
@@ -1353,7 +1399,10 @@ where
                 return None;
             }
             let (_, low) = water_marks(self.pool.workers());
-            if self.items.is_some() && s.outstanding <= low {
+            if self.items.is_some()
+                && s.outstanding <= low
+                && s.outstanding_bytes <= QUEUED_BYTES_LOW
+            {
                 continue; // queue more before sleeping
             }
             s.waiting = true;
