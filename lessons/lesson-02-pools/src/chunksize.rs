@@ -1,0 +1,150 @@
+//! `chunksize`: many trivial tasks through `map`, with `chunksize` swept, on a
+//! thread pool and on a process pool.
+//!
+//! The task does next to nothing (`x + 1`), so the time per task is what the
+//! pool charges for handing out a task and bringing its result back:
+//! `overhead_us_per_task`. A chunk is the unit a worker takes at a time: one
+//! queue entry for the thread pool, one message each way for the process pool.
+//! Bigger chunks spread that cost over more tasks, until it vanishes; the price
+//! is balance, which trivial tasks do not need but uneven ones do (see
+//! `map-styles`).
+//!
+//! For scale, the summary also times one task at a time (`apply`, each waiting
+//! for its result): the full round trip that a chunk of many tasks avoids.
+
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
+use runtime::pool::{Chunksize, ThreadPool};
+use runtime::process::ProcessPool;
+
+use crate::work::{BUMP, Pool, bump, checksum};
+
+lab::params! {
+    /// Trivial tasks through map, chunk by chunk.
+    pub struct Params {
+        /// Tasks in one map call; each is `x + 1`, so their time is the pool's.
+        pub tasks: u64 = 200_000 => at_least(1),
+        /// Tasks per chunk (0: Python's default, about 4 chunks per worker); sweep it.
+        pub chunksize: usize = 1,
+        /// "threads" or "processes"; sweep both.
+        pub pool: Pool = Pool::Threads,
+        /// Worker threads or processes.
+        pub workers: Workers = Workers::Count(2),
+        /// Single tasks sent one at a time (`apply`) to time a round trip, for the summary.
+        pub round_trips: u64 = 2_000 => at_least(1),
+    }
+}
+
+pub fn kind() -> Box<dyn lab::Kind> {
+    lab::kind::<Params>(
+        "chunksize",
+        "Many trivial tasks through map with chunksize swept: the per-task overhead of a thread pool and of a process pool.",
+        run,
+    )
+}
+
+enum Started {
+    Threads(ThreadPool),
+    Processes(ProcessPool),
+}
+
+fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
+    let mut report = Report::new();
+    // Pools are started once per (kind, workers) and reused by every chunksize.
+    let mut pools: Vec<((Pool, usize), Started)> = Vec::new();
+    let mut series: Vec<(Pool, Vec<(f64, f64)>)> = Vec::new();
+    let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    for point in points {
+        let p = &point.params;
+        let workers = p.workers.get();
+        let key = (p.pool, workers);
+        if !pools.iter().any(|(k, _)| *k == key) {
+            let started = match p.pool {
+                Pool::Threads => Started::Threads(ThreadPool::new(workers)),
+                Pool::Processes => Started::Processes(ProcessPool::new(workers)?),
+            };
+            let trips = p.round_trips;
+            let us = round_trip_us(ctx, &started, trips)?;
+            report.summary_measured(&format!("round_trip_us_{}", p.pool.name()), round(us, 2));
+            pools.push((key, started));
+        }
+        let started = &pools
+            .iter()
+            .find(|(k, _)| *k == key)
+            .expect("started above")
+            .1;
+
+        let n = p.tasks;
+        let chunks = n.div_ceil(Chunksize::from(p.chunksize).resolve(n as usize, workers) as u64);
+        let expected = checksum((0..n).map(bump));
+        let label = format!("{}, chunksize {}", p.pool.name(), p.chunksize);
+        let (sum, bytes, timing) = match started {
+            Started::Threads(pool) => {
+                let (sum, timing) = ctx.measure(&label, || pool.map(bump, 0..n, p.chunksize));
+                (sum.map(checksum)?, 0, timing)
+            }
+            Started::Processes(pool) => {
+                let before = pool.stats();
+                let (sum, timing) = ctx.measure(&label, || pool.map(&BUMP, 0..n, p.chunksize));
+                let after = pool.stats();
+                let moved = after.bytes_sent + after.bytes_received
+                    - before.bytes_sent
+                    - before.bytes_received;
+                (sum.map(checksum)?, moved / runs, timing)
+            }
+        };
+        anyhow::ensure!(sum == expected, "{label}: wrong results");
+        let per_task = timing.median_s * 1e6 / n as f64;
+        if p.chunksize > 0 {
+            match series.iter_mut().find(|(k, _)| *k == p.pool) {
+                Some((_, pts)) => pts.push((p.chunksize as f64, per_task)),
+                None => series.push((p.pool, vec![(p.chunksize as f64, per_task)])),
+            }
+        }
+        report.push(
+            point
+                .row()
+                .param("pool", p.pool.name())
+                .param("workers", workers)
+                .metric("chunks", chunks)
+                .metric("checksum", sum)
+                .metric("bytes_per_task", round(bytes as f64 / n as f64, 1))
+                .measured("overhead_us_per_task", round(per_task, 4))
+                .timing(timing),
+        );
+    }
+    let mut plot = Plot::new(
+        "Per-task overhead of map against chunksize",
+        "chunksize",
+        "µs per task",
+    )
+    .scales(Scale::Log10, Scale::Log10);
+    for (pool, pts) in series {
+        plot = plot.series(Series::new(pool.name(), Style::LinePoints, pts));
+    }
+    report.plot(plot);
+    report.note("chunksize 1 pays one hand-off per task; each tenfold chunk cuts the overhead until the task itself dominates");
+    report.note("a process pool moves every argument and result through a pipe (bytes_per_task); a thread pool moves nothing");
+    report.note("round_trip_us_*: one task at a time, each waiting for its result; map keeps many tasks in flight instead");
+    Ok(report)
+}
+
+/// Microseconds per task when each waits for the one before (`apply`).
+fn round_trip_us(ctx: &Ctx, pool: &Started, trips: u64) -> anyhow::Result<f64> {
+    let (ok, timing) = ctx.measure("round trips", || -> anyhow::Result<()> {
+        for i in 0..trips {
+            let got = match pool {
+                Started::Threads(p) => p.apply(move || bump(i))?,
+                Started::Processes(p) => p.apply(&BUMP, i)?,
+            };
+            anyhow::ensure!(got == bump(i), "a round trip returned {got}");
+        }
+        Ok(())
+    });
+    ok?;
+    Ok(timing.median_s * 1e6 / trips as f64)
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (x * k).round() / k
+}

@@ -1,0 +1,210 @@
+//! `serialization`: what it costs to get data to a worker, from a few bytes to
+//! tens of megabytes.
+//!
+//! Three ways to hand a block of `f64` to a worker, side by side for each size:
+//!
+//! - `process pool`: `ProcessPool::apply`. The payload is encoded with postcard
+//!   in the parent, written into a pipe, read out by the worker and decoded
+//!   into a fresh `Vec` there: every byte is copied several times, and
+//!   `bytes` counts what crossed the pipe (framing included).
+//! - `postcard, no pipe`: the same encoding and decoding in this process, into
+//!   buffers reused from run to run, with no pipe and no second process: how
+//!   much of the process pool's time is the format itself.
+//! - `in-process hand-off`: `ThreadPool::apply` with the payload moved into the
+//!   task. Threads share memory, so only a pointer changes hands: no byte is
+//!   copied, whatever the size.
+//!
+//! With `echo = true` the worker sends the payload back, so it crosses twice.
+//! `mb_per_s` is the payload's size (twice with `echo`) over the median time of
+//! one call; small payloads show the fixed cost of a round trip, large ones
+//! the cost per byte.
+
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
+use runtime::pool::ThreadPool;
+use runtime::process::ProcessPool;
+
+use crate::work::{ECHO, Payload, RECEIVE};
+
+lab::params! {
+    /// One payload of f64 to a worker, three ways.
+    pub struct Params {
+        /// The payload's size in bytes (8 per f64, rounded down to a whole f64); sweep it.
+        pub payload_bytes: u64 = 8_000_000 => at_least(8),
+        /// Send the payload back from the worker too, so it crosses twice.
+        pub echo: bool = false,
+        /// Worker processes (and threads) in each pool; one call uses one of them.
+        pub workers: Workers = Workers::Count(1),
+    }
+}
+
+pub fn kind() -> Box<dyn lab::Kind> {
+    lab::kind::<Params>(
+        "serialization",
+        "A payload of f64, from bytes to tens of MB, to a worker process against an in-process hand-off: bytes on the wire, time, MB/s.",
+        run,
+    )
+}
+
+const PATHS: [&str; 3] = ["process pool", "postcard, no pipe", "in-process hand-off"];
+
+fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
+    let mut report = Report::new();
+    let mut started: Vec<(usize, ProcessPool, ThreadPool)> = Vec::new();
+    let mut series: Vec<Vec<(f64, f64)>> = vec![Vec::new(); PATHS.len()];
+    let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    for point in points {
+        let p = &point.params;
+        let workers = p.workers.get();
+        if !started.iter().any(|(w, ..)| *w == workers) {
+            started.push((
+                workers,
+                ProcessPool::new(workers)?,
+                ThreadPool::new(workers),
+            ));
+        }
+        let (_, procs, threads) = started
+            .iter()
+            .find(|(w, ..)| *w == workers)
+            .expect("started above");
+        let payload = Payload::new((p.payload_bytes / 8) as usize);
+        let size = payload.bytes();
+        let moved = size * if p.echo { 2 } else { 1 };
+        let receipt = payload.receipt();
+
+        for (k, path) in PATHS.into_iter().enumerate() {
+            let label = format!("{path}, {size} bytes");
+            let (bytes, timing) = match path {
+                "process pool" => {
+                    let before = procs.stats();
+                    let (got, timing) = ctx.measure(&label, || -> anyhow::Result<(u64, f64)> {
+                        Ok(if p.echo {
+                            procs.apply(&ECHO, payload.clone())?.receipt()
+                        } else {
+                            procs.apply(&RECEIVE, payload.clone())?
+                        })
+                    });
+                    anyhow::ensure!(got? == receipt, "{label}: the payload arrived damaged");
+                    let after = procs.stats();
+                    let wire = after.bytes_sent + after.bytes_received
+                        - before.bytes_sent
+                        - before.bytes_received;
+                    (wire / runs, timing)
+                }
+                "postcard, no pipe" => {
+                    let (mut buffer, mut decoded) = (Vec::new(), Vec::new());
+                    let (got, timing) = ctx.measure(&label, || -> anyhow::Result<(u64, usize)> {
+                        let mut encoded = 0;
+                        for trip in 0..if p.echo { 2 } else { 1 } {
+                            buffer.clear();
+                            let from: &[f64] = if trip == 0 { &payload.0 } else { &decoded };
+                            postcard::serialize_with_flavor(from, AppendTo(&mut buffer))?;
+                            encoded += buffer.len();
+                            decode_into(&buffer, &mut decoded)?;
+                        }
+                        Ok((decoded.len() as u64, encoded))
+                    });
+                    let (len, encoded) = got?;
+                    anyhow::ensure!(len == receipt.0, "{label}: the payload came out damaged");
+                    (encoded as u64, timing)
+                }
+                _ => {
+                    let (got, timing) = ctx.measure(&label, || -> anyhow::Result<(u64, f64)> {
+                        let handed = payload.clone();
+                        Ok(if p.echo {
+                            threads.apply(move || handed)?.receipt()
+                        } else {
+                            threads.apply(move || handed.receipt())?
+                        })
+                    });
+                    anyhow::ensure!(got? == receipt, "{label}: the payload arrived damaged");
+                    (0, timing)
+                }
+            };
+            let mb_per_s = moved as f64 / 1e6 / timing.median_s;
+            series[k].push((size as f64, mb_per_s));
+            report.push(
+                point
+                    .row()
+                    .param("path", path)
+                    .param("payload_bytes", size)
+                    .metric("bytes", bytes)
+                    .measured("mb_per_s", round_sig(mb_per_s))
+                    .timing(timing),
+            );
+        }
+    }
+    report.summary("wire_format", "postcard");
+    let mut plot = Plot::new(
+        "Getting a payload of f64 to a worker",
+        "payload bytes",
+        "MB/s",
+    )
+    .scales(Scale::Log10, Scale::Log10);
+    for (path, pts) in PATHS.into_iter().zip(series) {
+        plot = plot.series(Series::new(path, Style::LinePoints, pts));
+    }
+    report.plot(plot);
+    report.note("small payloads pay a round trip whatever their size; large ones pay for every byte, copied several times on its way");
+    report.note("bytes is what crossed the pipe (framing included): 8 per f64 plus a few dozen; a thread hand-off moves a pointer, so 0");
+    Ok(report)
+}
+
+/// Decodes postcard bytes of a sequence of `f64` into `into`, reusing its
+/// memory: the format's own work, without the page faults of fresh memory.
+fn decode_into(bytes: &[u8], into: &mut Vec<f64>) -> postcard::Result<()> {
+    let mut decoder = postcard::Deserializer::from_bytes(bytes);
+    DeserializeSeed::deserialize(Refill(into), &mut decoder)
+}
+
+struct Refill<'a>(&'a mut Vec<f64>);
+
+impl<'de> DeserializeSeed<'de> for Refill<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Refill<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence of f64")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        self.0.clear();
+        self.0.reserve(seq.size_hint().unwrap_or(0));
+        while let Some(x) = seq.next_element::<f64>()? {
+            self.0.push(x);
+        }
+        Ok(())
+    }
+}
+
+/// postcard writing into a reused `Vec`, as the process pool's encoder does.
+struct AppendTo<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for AppendTo<'_> {
+    type Output = ();
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+/// Three significant digits: a rate, not an accounting figure.
+fn round_sig(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return x;
+    }
+    let k = 10f64.powi(2 - x.log10().floor() as i32);
+    (x * k).round() / k
+}

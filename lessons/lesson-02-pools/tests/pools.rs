@@ -1,0 +1,372 @@
+//! Lesson-level behaviour of the two pools, on real worker processes: the
+//! lesson's workloads give the same results on either pool and any worker
+//! count; a panicking task is an error for that task only; a worker killed in
+//! the middle of a run breaks the pool at once and leaves no process behind;
+//! and workers do not outlive a parent that is killed.
+//!
+//! A `harness = false` target (see this crate's Cargo.toml): the process pool
+//! starts its workers by running this executable again, so `main` calls
+//! `worker_guard` before anything else, exactly as the driver's `main` does.
+//! Each test runs on its own thread with a deadline, so a hang fails the run.
+//!
+//! Run with `cargo test -p lesson-02-pools --test pools [-- name-filter]`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson_02_pools::work::{self, ITEM, LOCK_BOUND, Pool};
+use runtime::pool::ThreadPool;
+use runtime::process::{ProcessPool, Task, TaskErrorKind, worker_guard};
+
+// ---- tasks only these tests send -------------------------------------------------
+
+fn fail_on_13(x: u64) -> u64 {
+    assert!(x != 13, "thirteen is unlucky");
+    x
+}
+fn sleep_ms(ms: u64) -> u64 {
+    thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+static FAIL_ON_13: Task<u64, u64> = Task::new("lesson-02-tests::fail_on_13", fail_on_13);
+static SLEEP_MS: Task<u64, u64> = Task::new("lesson-02-tests::sleep_ms", sleep_ms);
+
+const WAIT: Duration = Duration::from_secs(10);
+
+// ---- the process table -------------------------------------------------------------
+
+/// (parent pid, state) of a process from /proc/<pid>/stat; None once it is gone.
+fn stat(pid: u32) -> Option<(u32, char)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: parse after it.
+    let rest = &text[text.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((ppid, state))
+}
+
+/// Every process whose parent is this one, zombies included.
+fn children() -> Vec<(u32, char)> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let (ppid, state) = stat(pid)?;
+            (ppid == me).then_some((pid, state))
+        })
+        .collect()
+}
+
+/// Waits (at most 5 s) until this process has no child left, zombies included.
+fn assert_no_children(context: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = children();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{context}: processes left behind (pid, state): {left:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn kill9(pid: u32) {
+    // SAFETY: sending a signal reads and writes no memory of ours.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    assert_eq!(rc, 0, "kill -9 {pid} failed");
+}
+
+// ---- tests -------------------------------------------------------------------------
+
+fn results_are_identical_across_pool_kinds_and_worker_counts() {
+    let (n, units) = (60_u64, 50_u64);
+    let expected: Vec<(u64, u64)> = (0..n).map(|i| work::item(i, units)).collect();
+    let pairs = || (0..n).map(|i| (i, units)).collect::<Vec<_>>();
+    let jobs: Vec<(u64, u64, u64)> = (0..6).map(|t| (t, 2_000, 2)).collect();
+    let lock_bound: Vec<u64> = jobs
+        .iter()
+        .map(|&(s, steps, r)| work::lock_bound(s, steps, r))
+        .collect();
+    for workers in [1, 2, 3] {
+        for pool in [Pool::Threads, Pool::Processes] {
+            let at = format!("{} with {workers} workers", pool.name());
+            for chunksize in [1, 7, 0] {
+                let (mapped, unordered, locked) = match pool {
+                    Pool::Threads => {
+                        let p = ThreadPool::new(workers);
+                        let mapped = p
+                            .map(move |i| work::item(i, units), 0..n, chunksize)
+                            .unwrap();
+                        let unordered: Vec<(u64, u64)> = p
+                            .imap_unordered(move |i| work::item(i, units), 0..n, chunksize)
+                            .map(Result::unwrap)
+                            .collect();
+                        let locked = p
+                            .starmap(work::lock_bound, jobs.clone(), chunksize)
+                            .unwrap();
+                        (mapped, unordered, locked)
+                    }
+                    Pool::Processes => {
+                        let p = ProcessPool::new(workers).unwrap();
+                        let mapped = p.map(&ITEM, pairs(), chunksize).unwrap();
+                        let unordered: Vec<(u64, u64)> = p
+                            .imap_unordered(&ITEM, pairs(), chunksize)
+                            .map(Result::unwrap)
+                            .collect();
+                        let locked = p.map(&LOCK_BOUND, jobs.clone(), chunksize).unwrap();
+                        (mapped, unordered, locked)
+                    }
+                };
+                assert_eq!(mapped, expected, "map, {at}, chunksize {chunksize}");
+                let mut sorted = unordered;
+                sorted.sort_unstable();
+                assert_eq!(
+                    sorted, expected,
+                    "imap_unordered holds the same results, {at}, chunksize {chunksize}"
+                );
+                assert_eq!(
+                    locked, lock_bound,
+                    "lock-bound work, {at}, chunksize {chunksize}"
+                );
+            }
+        }
+    }
+    assert_no_children("after every pool was dropped");
+}
+
+fn a_panicking_task_is_an_error_for_that_task_and_both_pools_keep_serving() {
+    let threads = ThreadPool::new(2);
+    let err = threads.map(fail_on_13, 0..40_u64, 4).unwrap_err();
+    assert_eq!(
+        (err.index(), err.kind()),
+        (13, runtime::pool::TaskErrorKind::Panicked),
+        "the thread pool names the item that panicked: {err}"
+    );
+    assert!(err.message().contains("thirteen is unlucky"), "{err}");
+    assert_eq!(threads.map(work::bump, 0..3_u64, 1).unwrap(), [1, 2, 3]);
+
+    let procs = ProcessPool::new(2).unwrap();
+    let err = procs.map(&FAIL_ON_13, 0..40_u64, 4).unwrap_err();
+    assert_eq!(
+        (err.index(), err.kind()),
+        (13, TaskErrorKind::Panicked),
+        "the process pool names the item that panicked: {err}"
+    );
+    assert!(err.message().contains("thirteen is unlucky"), "{err}");
+    let pids = procs.worker_pids();
+    assert_eq!(
+        procs.map(&work::BUMP, 0..3_u64, 1).unwrap(),
+        [1, 2, 3],
+        "the process pool still serves"
+    );
+    assert_eq!(procs.worker_pids(), pids, "a panic costs no worker");
+    assert!(!procs.is_broken());
+}
+
+fn a_worker_killed_mid_run_breaks_the_pool_without_a_hang_or_a_leftover_process() {
+    let pool = ProcessPool::new(2).unwrap();
+    let pids = pool.worker_pids();
+    assert_eq!(children().len(), 2, "two workers are running");
+    let (tx, rx) = mpsc::channel();
+    let killed_at = thread::scope(|s| {
+        s.spawn(|| {
+            // Forty tasks of 200 ms on two workers: 4 s of work if nobody dies.
+            let _ = tx.send(pool.map(&SLEEP_MS, vec![200; 40], 1));
+        });
+        thread::sleep(Duration::from_millis(300));
+        kill9(pids[1]);
+        let killed_at = Instant::now();
+        let outcome = rx
+            .recv_timeout(WAIT)
+            .expect("map returned within 10 s of the kill, not after the whole run or never");
+        let err = outcome.expect_err("a map that lost a worker fails");
+        assert_eq!(err.kind(), TaskErrorKind::BrokenPool, "{err}");
+        killed_at
+    });
+    println!(
+        "    (the map failed {:?} after the kill)",
+        killed_at.elapsed()
+    );
+    assert!(pool.is_broken());
+    let reason = pool.broken_reason().unwrap_or_default();
+    assert!(
+        reason.contains(&pids[1].to_string()),
+        "the reason names the dead worker: {reason}"
+    );
+    let later = pool.apply(&work::SQUARE, 3).unwrap_err();
+    assert_eq!(
+        later.kind(),
+        TaskErrorKind::BrokenPool,
+        "later calls fail at once"
+    );
+    // The surviving worker is killed and reaped by the pool, the dead one reaped.
+    assert_no_children("after a worker was killed");
+    drop(pool);
+    assert_no_children("after the broken pool was dropped");
+}
+
+fn workers_exit_when_their_parent_is_killed() {
+    // Orphaned workers are re-parented to us, so we can reap them and tell
+    // "gone" from "still running" exactly.
+    // SAFETY: a prctl flag on this process; no memory is involved.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    let exe = std::env::current_exe().unwrap();
+    let mut helper = Command::new(exe)
+        .arg("--helper-parent")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the helper parent");
+    let mut line = String::new();
+    BufReader::new(helper.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let pids: Vec<u32> = line
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 2, "the helper printed its workers: {line:?}");
+    for &p in &pids {
+        assert!(stat(p).is_some(), "worker {p} runs before the kill");
+    }
+
+    kill9(helper.id());
+    helper.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for &p in &pids {
+        loop {
+            // SAFETY: waitpid on one pid, with a null status pointer.
+            let reaped =
+                unsafe { libc::waitpid(p as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+            if reaped == p as libc::pid_t || stat(p).is_none() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "worker {p} outlived its killed parent: {:?}",
+                stat(p)
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+    assert_no_children("after the helper parent and its workers died");
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+// ---- runner --------------------------------------------------------------------------
+
+type Test = (&'static str, fn());
+
+const TESTS: &[Test] = &[
+    (
+        "results_are_identical_across_pool_kinds_and_worker_counts",
+        results_are_identical_across_pool_kinds_and_worker_counts,
+    ),
+    (
+        "a_panicking_task_is_an_error_for_that_task_and_both_pools_keep_serving",
+        a_panicking_task_is_an_error_for_that_task_and_both_pools_keep_serving,
+    ),
+    (
+        "a_worker_killed_mid_run_breaks_the_pool_without_a_hang_or_a_leftover_process",
+        a_worker_killed_mid_run_breaks_the_pool_without_a_hang_or_a_leftover_process,
+    ),
+    (
+        "workers_exit_when_their_parent_is_killed",
+        workers_exit_when_their_parent_is_killed,
+    ),
+];
+
+/// Longest a single test may take before the run is declared hung.
+const TEST_DEADLINE: Duration = Duration::from_secs(30);
+
+fn main() {
+    // `if __name__ == "__main__":` — in a worker process this never returns.
+    worker_guard(|tasks| {
+        lesson_02_pools::register_tasks(tasks);
+        tasks.register(&FAIL_ON_13).register(&SLEEP_MS);
+    });
+    // One line per panic (the expected ones of the panicking-task test, or a
+    // failed assertion), without a backtrace even when RUST_BACKTRACE is set.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        let thread = thread::current();
+        eprintln!(
+            "panic in {}{at}: {}",
+            thread.name().unwrap_or("?"),
+            panic_text(info.payload())
+        );
+    }));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+
+    // The parent that `workers_exit_when_their_parent_is_killed` kills.
+    if args.first().is_some_and(|a| a == "--helper-parent") {
+        let pool = ProcessPool::new(2).expect("helper: start a pool");
+        let busy = pool.apply_async(&SLEEP_MS, 60_000);
+        let pids: Vec<String> = pool.worker_pids().iter().map(u32::to_string).collect();
+        println!("{}", pids.join(" "));
+        let _ = busy.get_timeout(Duration::from_secs(60)); // until the test kills us
+        return;
+    }
+
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let selected: Vec<&Test> = TESTS
+        .iter()
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
+        .collect();
+    println!("\nrunning {} tests", selected.len());
+    let started = Instant::now();
+    let mut failed = Vec::new();
+    for &&(name, test) in &selected {
+        let (tx, rx) = mpsc::channel();
+        let t0 = Instant::now();
+        let handle = thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let _ = tx.send(std::panic::catch_unwind(test).is_ok());
+            })
+            .expect("start a test thread");
+        match rx.recv_timeout(TEST_DEADLINE) {
+            Ok(true) => println!("test {name} ... ok ({:.2?})", t0.elapsed()),
+            Ok(false) => {
+                println!("test {name} ... FAILED");
+                failed.push(name);
+            }
+            Err(_) => {
+                println!("test {name} ... HUNG (no result after {TEST_DEADLINE:?}); stopping");
+                std::process::exit(1);
+            }
+        }
+        let _ = handle.join();
+    }
+    println!(
+        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        selected.len() - failed.len(),
+        failed.len(),
+        started.elapsed()
+    );
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}
