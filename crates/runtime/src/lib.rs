@@ -11,7 +11,7 @@
 //! | [`pool`] | a thread pool: `map` with `chunksize`, `starmap`, `imap`, `imap_unordered`, `apply_async`, `close`/`join`/`terminate` | `multiprocessing.pool.ThreadPool` |
 //! | [`process`] | a pool of real worker processes: re-executed program, registered tasks, counted bytes, `BrokenPool` | `multiprocessing.Pool` (spawn), pickling, `BrokenProcessPool` |
 //! | [`futures`] | thread- and process-backed executors, `submit` returning a blocking [`TaskFuture`](futures::TaskFuture) (`result` with timeout, `done`, `cancel`, `add_done_callback`), `as_completed`, `wait`, `shutdown` | `concurrent.futures` |
-//! | [`parallel`] | scoped workers that split a fixed amount of work | `multiprocessing.Pool.map` over chunks, Numba `prange` |
+//! | [`parallel`] | joblib-style `Parallel`/`delayed` on rayon, the thread pool or the process pool (`n_jobs`, `batch_size` auto, results in order or as completed, progress); scoped workers | `joblib.Parallel`, `delayed`, loky, Numba `prange` |
 //! | [`rng`] | one seed, any number of independent random streams, results independent of the worker count | `numpy.random.SeedSequence.spawn` |
 
 pub mod futures;

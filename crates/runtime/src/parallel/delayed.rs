@@ -1,0 +1,199 @@
+//! `delayed`: a function call written down now and run later, on a worker.
+//!
+//! joblib's `delayed(f)(x)` does not call `f`: it returns the triple
+//! `(f, (x,), {})`, and `Parallel` runs such triples on its workers. Here the
+//! same thing is a [`Delayed`]: a function and its argument, moved to a worker
+//! and called there. Building one costs nothing beyond moving the argument (and
+//! cloning the function, which for a plain `fn` or a [`Task`] is copying a
+//! pointer or nothing at all).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::process::{ProcessPool, Task, TaskError as ProcessTaskError};
+
+/// Something [`Parallel`](super::Parallel) can call with an `A` on a worker: a
+/// function, a closure, or a registered process [`Task`].
+///
+/// Every `Fn(A) -> R` that is `Send + Sync + 'static` is one, so plain
+/// functions and closures that own what they capture (`move |x| ...` with an
+/// `Arc` inside) just work on the rayon and thread-pool backends. Only a
+/// [`Task`] can also run on the process backend: a worker process finds it by
+/// name in its own copy of the program, as pickle finds a function by its
+/// module and name. A closure sent to the process backend is refused with
+/// [`Error::NotATask`](super::Error::NotATask), the Rust side of Python's
+/// "Can't pickle <lambda>".
+///
+/// Several arguments travel as one tuple: `delayed(|(a, b): (u64, u64)| a + b)((1, 2))`.
+pub trait Function<A>: Send + Sync + 'static {
+    /// What a call returns.
+    type Output: Send + 'static;
+
+    /// Calls the function here, on the current thread.
+    fn call(&self, arg: A) -> Self::Output;
+
+    /// The name a worker process knows this function by, if it is a [`Task`].
+    #[doc(hidden)]
+    fn task_name(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// How to run a batch of calls on a process pool, if this is a [`Task`].
+    #[doc(hidden)]
+    fn process_runner(&self) -> Option<ProcessRunner<A, Self::Output>> {
+        None
+    }
+}
+
+impl<A, R, F> Function<A> for F
+where
+    F: Fn(A) -> R + Send + Sync + 'static,
+    R: Send + 'static,
+{
+    type Output = R;
+
+    fn call(&self, arg: A) -> R {
+        self(arg)
+    }
+}
+
+impl<A, R> Function<A> for Task<A, R>
+where
+    A: Serialize + DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Send + 'static,
+{
+    type Output = R;
+
+    fn call(&self, arg: A) -> R {
+        Task::call(self, arg)
+    }
+
+    fn task_name(&self) -> Option<&'static str> {
+        Some(self.name())
+    }
+
+    fn process_runner(&self) -> Option<ProcessRunner<A, R>> {
+        let task = *self;
+        Some(ProcessRunner {
+            name: task.name(),
+            map: Arc::new(move |pool, args, chunksize| pool.map(&task, args, Some(chunksize))),
+        })
+    }
+}
+
+impl<A, R> Function<A> for &'static Task<A, R>
+where
+    A: Serialize + DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Send + 'static,
+{
+    type Output = R;
+
+    fn call(&self, arg: A) -> R {
+        Task::call(self, arg)
+    }
+
+    fn task_name(&self) -> Option<&'static str> {
+        Some(self.name())
+    }
+
+    fn process_runner(&self) -> Option<ProcessRunner<A, R>> {
+        (**self).process_runner()
+    }
+}
+
+/// Runs a batch of arguments through one task on a process pool: the task's
+/// serde bounds, captured where they are known, so the rest of `Parallel` can
+/// stay generic.
+#[doc(hidden)]
+pub struct ProcessRunner<A, R> {
+    pub(crate) name: &'static str,
+    #[allow(clippy::type_complexity)]
+    pub(crate) map:
+        Arc<dyn Fn(&ProcessPool, Vec<A>, usize) -> Result<Vec<R>, ProcessTaskError> + Send + Sync>,
+}
+
+impl<A, R> Clone for ProcessRunner<A, R> {
+    fn clone(&self) -> Self {
+        Self {
+            name: self.name,
+            map: self.map.clone(),
+        }
+    }
+}
+
+/// One call waiting to run: a function and its argument. Mirrors the
+/// `(function, args, kwargs)` triple that joblib's `delayed(f)(x)` returns.
+///
+/// Make one with [`delayed`]; [`Parallel::run`](super::Parallel::run) runs many.
+pub struct Delayed<F, A> {
+    function: F,
+    arg: A,
+}
+
+impl<F, A> Delayed<F, A> {
+    /// The call `function(arg)`, not made yet.
+    pub fn new(function: F, arg: A) -> Self {
+        Self { function, arg }
+    }
+
+    /// The argument the call will get.
+    pub fn arg(&self) -> &A {
+        &self.arg
+    }
+
+    /// Makes the call here, on the current thread.
+    pub fn call(self) -> F::Output
+    where
+        F: Function<A>,
+    {
+        self.function.call(self.arg)
+    }
+
+    pub(crate) fn function(&self) -> &F {
+        &self.function
+    }
+
+    pub(crate) fn into_arg(self) -> A {
+        self.arg
+    }
+}
+
+impl<F, A: fmt::Debug> fmt::Debug for Delayed<F, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delayed")
+            .field("function", &std::any::type_name::<F>())
+            .field("arg", &self.arg)
+            .finish()
+    }
+}
+
+/// joblib's `delayed`: `delayed(f)` is a function that, given an argument,
+/// returns the call `f(arg)` without making it.
+///
+/// It reads the way joblib does, and it slots into `Iterator::map`:
+///
+/// ```
+/// use runtime::parallel::{Parallel, delayed};
+///
+/// fn square(x: u64) -> u64 {
+///     x * x
+/// }
+/// // joblib: Parallel(n_jobs=2)(delayed(square)(x) for x in range(10))
+/// let parallel = Parallel::new().n_jobs(2);
+/// let a = parallel.run((0..10).map(|x| delayed(square)(x))).unwrap();
+/// let b = parallel.run((0..10).map(delayed(square))).unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(a[9], 81);
+/// ```
+///
+/// Each call clones `f`: free for a `fn` item or a [`Task`], one atomic
+/// increment for a closure that holds an `Arc`.
+pub fn delayed<F, A>(f: F) -> impl Fn(A) -> Delayed<F, A> + Clone
+where
+    F: Function<A> + Clone,
+{
+    move |arg| Delayed::new(f.clone(), arg)
+}
