@@ -193,6 +193,21 @@ fn overheads(
         );
     }
 
+    let calls = if quick { 500 } else { 2_000 };
+    let rtts: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            for i in 0..calls {
+                black_box(pool.apply(&NOOP, i).expect("apply"));
+            }
+            t.elapsed().as_secs_f64() / calls as f64
+        })
+        .collect();
+    println!(
+        "\nround trip of one task (apply, one at a time): {:.1} us",
+        median(rtts) * 1e6
+    );
+
     // CPU-bound tasks: what the processes are for.
     let spins = vec![20_000_000_u64; 16];
     let one = ProcessPool::new(1)?;
@@ -208,21 +223,6 @@ fn overheads(
         "\n16 CPU-bound tasks of {:.0} ms: 1 worker {t1:.2} s, {workers} workers {tn:.2} s, speedup {:.2}",
         t1 * 1e3 / 16.0,
         t1 / tn
-    );
-
-    let calls = if quick { 500 } else { 2_000 };
-    let rtts: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            for i in 0..calls {
-                black_box(pool.apply(&NOOP, i).expect("apply"));
-            }
-            t.elapsed().as_secs_f64() / calls as f64
-        })
-        .collect();
-    println!(
-        "\nround trip of one task (apply, one at a time): {:.1} us",
-        median(rtts) * 1e6
     );
 
     Ok(())
