@@ -16,7 +16,7 @@ use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
 use runtime::pool::{Chunksize, ThreadPool};
 use runtime::process::ProcessPool;
 
-use crate::work::{BUMP, Pool, bump, checksum};
+use crate::work::{BUMP, Pool, bump, checksum, settled_stats, wire_bytes};
 
 lab::params! {
     /// Trivial tasks through map, chunk by chunk.
@@ -49,15 +49,16 @@ enum Started {
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
-    // Pools are started once per (kind, workers) and reused by every chunksize.
-    let mut pools: Vec<((Pool, usize), Started)> = Vec::new();
+    // Pools are started once per (kind, workers) and reused by every chunksize;
+    // each keeps the count of task frames written to it (see `settled_stats`).
+    let mut pools: Vec<((Pool, usize), Started, u64)> = Vec::new();
     let mut series: Vec<(Pool, Vec<(f64, f64)>)> = Vec::new();
     let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
     for point in points {
         let p = &point.params;
         let workers = p.workers.get();
         let key = (p.pool, workers);
-        if !pools.iter().any(|(k, _)| *k == key) {
+        if !pools.iter().any(|(k, ..)| *k == key) {
             let started = match p.pool {
                 Pool::Threads => Started::Threads(ThreadPool::new(workers)),
                 Pool::Processes => Started::Processes(ProcessPool::new(workers)?),
@@ -65,30 +66,27 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             let trips = p.round_trips;
             let us = round_trip_us(ctx, &started, trips)?;
             report.summary_measured(&format!("round_trip_us_{}", p.pool.name()), round(us, 2));
-            pools.push((key, started));
+            pools.push((key, started, trips * runs));
         }
-        let started = &pools
-            .iter()
-            .find(|(k, _)| *k == key)
-            .expect("started above")
-            .1;
+        let (_, started, frames) = pools
+            .iter_mut()
+            .find(|(k, ..)| *k == key)
+            .expect("started above");
 
         let n = p.tasks;
         let chunks = n.div_ceil(Chunksize::from(p.chunksize).resolve(n as usize, workers) as u64);
         let expected = checksum((0..n).map(bump));
         let label = format!("{}, chunksize {}", p.pool.name(), p.chunksize);
-        let (sum, bytes, timing) = match started {
+        let (sum, bytes, timing) = match &*started {
             Started::Threads(pool) => {
                 let (sum, timing) = ctx.measure(&label, || pool.map(bump, 0..n, p.chunksize));
                 (sum.map(checksum)?, 0, timing)
             }
             Started::Processes(pool) => {
-                let before = pool.stats();
+                let before = settled_stats(pool, *frames);
                 let (sum, timing) = ctx.measure(&label, || pool.map(&BUMP, 0..n, p.chunksize));
-                let after = pool.stats();
-                let moved = after.bytes_sent + after.bytes_received
-                    - before.bytes_sent
-                    - before.bytes_received;
+                *frames += chunks * runs;
+                let moved = wire_bytes(before, settled_stats(pool, *frames));
                 (sum.map(checksum)?, moved / runs, timing)
             }
         };

@@ -25,7 +25,7 @@ use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
-use crate::work::{ECHO, Payload, RECEIVE};
+use crate::work::{ECHO, Payload, RECEIVE, settled_stats, wire_bytes};
 
 lab::params! {
     /// One payload of f64 to a worker, three ways.
@@ -51,7 +51,8 @@ const PATHS: [&str; 3] = ["process pool", "postcard, no pipe", "in-process hand-
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
-    let mut started: Vec<(usize, ProcessPool, ThreadPool)> = Vec::new();
+    // Pools by worker count, with the task frames written to each (see `settled_stats`).
+    let mut started: Vec<(usize, ProcessPool, ThreadPool, u64)> = Vec::new();
     let mut series: Vec<Vec<(f64, f64)>> = vec![Vec::new(); PATHS.len()];
     let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
     for point in points {
@@ -62,10 +63,11 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 workers,
                 ProcessPool::new(workers)?,
                 ThreadPool::new(workers),
+                0,
             ));
         }
-        let (_, procs, threads) = started
-            .iter()
+        let (_, procs, threads, frames) = started
+            .iter_mut()
             .find(|(w, ..)| *w == workers)
             .expect("started above");
         let payload = Payload::new((p.payload_bytes / 8) as usize);
@@ -77,7 +79,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             let label = format!("{path}, {size} bytes");
             let (bytes, timing) = match path {
                 "process pool" => {
-                    let before = procs.stats();
+                    let before = settled_stats(procs, *frames);
                     let (got, timing) = ctx.measure(&label, || -> anyhow::Result<(u64, f64)> {
                         Ok(if p.echo {
                             procs.apply(&ECHO, payload.clone())?.receipt()
@@ -86,11 +88,11 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                         })
                     });
                     anyhow::ensure!(got? == receipt, "{label}: the payload arrived damaged");
-                    let after = procs.stats();
-                    let wire = after.bytes_sent + after.bytes_received
-                        - before.bytes_sent
-                        - before.bytes_received;
-                    (wire / runs, timing)
+                    *frames += runs;
+                    (
+                        wire_bytes(before, settled_stats(procs, *frames)) / runs,
+                        timing,
+                    )
                 }
                 "postcard, no pipe" => {
                     let (mut buffer, mut decoded) = (Vec::new(), Vec::new());

@@ -8,8 +8,9 @@
 //! is between two ways of running one piece of code.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use runtime::process::{Registry, Task};
+use runtime::process::{PoolStats, ProcessPool, Registry, Task};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Which pool runs the work: the `pool` key of every experiment that compares them.
@@ -51,6 +52,32 @@ pub fn mix(mut x: u64, rounds: u64) -> u64 {
 /// The wrapping sum that makes results of any split and any order comparable.
 pub fn checksum(values: impl IntoIterator<Item = u64>) -> u64 {
     values.into_iter().fold(0, u64::wrapping_add)
+}
+
+/// A process pool's counters, read once the `frames` task frames written to it
+/// so far are all in them (waiting at most 5 s).
+///
+/// The pool adds a frame's bytes to `bytes_sent` just after writing it, on its
+/// writer thread, so a result can come back (and the call return) a moment
+/// before the bytes that asked for it are counted. A caller knows how many task
+/// frames it caused (one per chunk, one per `apply`), and `messages_sent` is
+/// updated right after `bytes_sent`, so waiting until it reaches that count
+/// makes the byte counts exact. Result bytes are counted before a result is
+/// delivered and need no wait.
+pub fn settled_stats(pool: &ProcessPool, frames: u64) -> PoolStats {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stats = pool.stats();
+        if stats.messages_sent >= frames || Instant::now() > deadline {
+            return stats;
+        }
+        std::thread::sleep(Duration::from_micros(50));
+    }
+}
+
+/// Bytes that crossed the pipes between two readings, both directions.
+pub fn wire_bytes(before: PoolStats, after: PoolStats) -> u64 {
+    (after.bytes_sent + after.bytes_received) - (before.bytes_sent + before.bytes_received)
 }
 
 // ---- map-styles: one item of uneven cost ----------------------------------------
@@ -224,7 +251,7 @@ mod tests {
     fn items_are_uneven_and_carry_their_index() {
         let rounds: Vec<u64> = (0..40).map(|i| item_rounds(i, 10)).collect();
         assert!(rounds.iter().all(|r| [10, 20, 30, 40].contains(r)));
-        assert!(rounds.iter().any(|&r| r == 10) && rounds.iter().any(|&r| r == 40));
+        assert!(rounds.contains(&10) && rounds.contains(&40));
         assert_eq!(item(7, 3).0, 7);
     }
 
