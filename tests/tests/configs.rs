@@ -119,6 +119,7 @@ macro_rules! config_tests {
 
 config_tests! {
     lesson_01_quick_run_matches_its_snapshots => "lesson-01",
+    lesson_02_quick_run_matches_its_snapshots => "lesson-02",
     lesson_05_quick_run_matches_its_snapshots => "lesson-05",
     lesson_06_quick_run_matches_its_snapshots => "lesson-06",
 }

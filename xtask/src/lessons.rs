@@ -4,6 +4,7 @@
 pub fn all() -> Vec<lab::Lesson> {
     vec![
         lesson_01_gil::lesson(),
+        lesson_02_pools::lesson(),
         lesson_05_amdahl_gustafson::lesson(),
         lesson_06_monte_carlo::lesson(),
     ]
@@ -14,14 +15,11 @@ pub fn all() -> Vec<lab::Lesson> {
 /// process tasks adds one line here.
 pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     bench::register_tasks(tasks);
+    lesson_02_pools::register_tasks(tasks);
 }
 
 /// Lessons of the course not built yet: (id, title).
 pub const PLANNED: &[(&str, &str)] = &[
-    (
-        "lesson-02",
-        "pools of threads and of processes; the cost of moving data",
-    ),
     (
         "lesson-03",
         "executors and futures: submit, result, as_completed, wait, cancel",
