@@ -243,8 +243,13 @@ fn results_match_a_sequential_map() {
 }
 
 fn slow_tasks_spread_over_the_workers() {
-    // Two slow tasks, two idle workers: one each, whatever the window allows.
+    // Two slow tasks, two idle workers: one each, whatever the window allows —
+    // also after many trivial tasks, which teach the pool that *those* are cheap.
     let pool = ProcessPool::new(2).unwrap();
+    for i in 0..500_u64 {
+        pool.apply(&SQUARE, i).unwrap();
+    }
+    pool.map(&SQUARE, 0..20_000_u64, Some(1)).unwrap();
     for round in 0..3 {
         let pids = pool.map(&NAP_PID, [50_u64, 50], Some(1)).unwrap();
         assert_ne!(

@@ -2,21 +2,23 @@
 //! worker process, and what happens when a worker leaves.
 //!
 //! Tasks wait in one queue. Each worker has a writer thread that takes as many
-//! tasks as the worker's window allows and writes them in one go, and a reader
-//! thread that reads the results, completes them and opens the window again.
+//! tasks as the worker's budget allows and writes them in one go, and a reader
+//! thread that reads the results, completes them and frees the budget again.
 //! A worker answers in the order it was asked, so the reader matches each
 //! result to the oldest task in flight on that worker.
 //!
-//! The window adapts to the work: the worker reports how long each chunk took,
-//! and the window holds about [`WINDOW_TARGET_NS`] of work — hundreds of trivial
-//! tasks (so a few system calls carry many tasks), two of a few milliseconds
-//! (one running, one waiting, like `concurrent.futures`' one extra queued
-//! call), and one at a time beyond [`SLOW_TASK_NS`], so that no slow task waits
-//! behind another while a worker is free. A worker also never takes more than
-//! the least loaded other worker plus half a window (`fair_share`).
+//! The budget is time: each worker reports how long each chunk took, the pool
+//! keeps a running estimate per task name, and a worker holds about
+//! [`BUDGET_NS`] of expected work in flight — hundreds of trivial tasks (so a
+//! few system calls carry many), two of a few milliseconds (one running, one
+//! waiting, like `concurrent.futures`' one extra queued call), and one at a
+//! time from [`SLOW_TASK_NS`] up, so that no slow task waits behind another
+//! while a worker is free. A task never measured counts as slow, so the first
+//! tasks of a kind spread one per worker. And a worker never holds much more
+//! expected work than the least loaded other one (see `Slot::admits`).
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, ChildStdout, ExitStatus};
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
@@ -30,16 +32,14 @@ use super::error::{PoolError, TaskError, TaskErrorKind};
 use super::os;
 use super::wire::{self, Cursor};
 
-/// Fewest tasks in flight per worker: one running, one waiting in its pipe.
-const MIN_WINDOW: usize = 2;
-/// Tasks slower than this go one at a time: a worker then idles for one round
-/// trip (tens of microseconds) between tasks, under 0.5 % of the task, and no
-/// task waits on a busy worker while another worker is free.
+/// Tasks this slow go one at a time: a worker then idles for one round trip
+/// (tens of microseconds) between tasks, under 0.5 % of the task, and no task
+/// waits on a busy worker while another worker is free.
 const SLOW_TASK_NS: f64 = 10_000_000.0;
 /// Most tasks (chunks) in flight per worker.
 pub(crate) const MAX_WINDOW: usize = 256;
-/// A window holds about this much work (by the worker's own timing).
-const WINDOW_TARGET_NS: f64 = 500_000.0;
+/// Expected work a worker holds in flight, by the workers' own timings.
+const BUDGET_NS: f64 = 500_000.0;
 /// Bytes in flight per worker before the writer waits (one big task always goes).
 const MAX_IN_FLIGHT_BYTES: usize = 64 << 20;
 /// Written frames at least this big are kept for reuse: a fresh 10 MB buffer
@@ -66,6 +66,8 @@ pub(crate) type Done = Box<dyn for<'a> FnOnce(Result<ChunkReply<'a>, TaskError>)
 /// A chunk waiting in the queue: its frame is encoded and ready to write.
 pub(crate) struct Job {
     pub(crate) frame: Vec<u8>,
+    /// The task's name: the pool learns each task's cost by it.
+    pub(crate) name: &'static str,
     pub(crate) id: u64,
     pub(crate) items: u32,
     pub(crate) ticket: Option<Arc<TicketState>>,
@@ -74,8 +76,10 @@ pub(crate) struct Job {
 
 struct InFlight {
     id: u64,
+    name: &'static str,
     items: u32,
     bytes: usize,
+    expected_ns: f64,
     ticket: Option<Arc<TicketState>>,
     done: Done,
 }
@@ -260,8 +264,8 @@ struct Slot {
     proc: Arc<WorkerProc>,
     in_flight: VecDeque<InFlight>,
     in_flight_bytes: usize,
-    window: usize,
-    avg_busy_ns: f64,
+    /// Expected work in flight (sum of the in-flight tasks' estimates).
+    in_flight_ns: f64,
     assigned: usize,
     retiring: bool,
     writer_waiting: bool,
@@ -269,34 +273,55 @@ struct Slot {
 }
 
 impl Slot {
-    fn has_room(&self) -> bool {
-        self.in_flight.len() < self.window
-            && (self.in_flight.is_empty() || self.in_flight_bytes < MAX_IN_FLIGHT_BYTES)
+    /// Whether this worker takes one more task of expected cost `cost`, given
+    /// the expected work in flight on the least loaded other worker.
+    fn admits(&self, cost: f64, least_other_ns: Option<f64>) -> bool {
+        if self.in_flight.is_empty() {
+            return true; // one task always goes
+        }
+        if self.in_flight.len() >= MAX_WINDOW || self.in_flight_bytes >= MAX_IN_FLIGHT_BYTES {
+            return false;
+        }
+        // Fair: leave work for a worker that has less of it.
+        if least_other_ns.is_some_and(|least| self.in_flight_ns > least + BUDGET_NS / 2.0) {
+            return false;
+        }
+        // Cheap tasks fill the budget; a medium one may wait behind another.
+        self.in_flight_ns + cost <= BUDGET_NS
+            || (self.in_flight.len() == 1
+                && self.in_flight_ns < SLOW_TASK_NS
+                && cost < SLOW_TASK_NS)
+    }
+
+    /// Whether the reader should wake a waiting writer: enough budget is free
+    /// to be worth a batch.
+    fn wants_more(&self) -> bool {
+        self.in_flight.len() <= 1 || self.in_flight_ns <= BUDGET_NS / 2.0
     }
 }
 
-/// How many tasks the worker `serial` may hold in flight now: no more than the
-/// least loaded other worker plus half a window. Without it, the first writer
-/// to wake would take two slow tasks while the other worker idles; with it,
-/// slow tasks spread one per worker, and tiny ones still go in big batches.
-fn fair_share(workers: &BTreeMap<u64, Slot>, serial: u64) -> usize {
-    let Some(mine) = workers.get(&serial) else {
-        return 0;
-    };
-    let least_other = workers
+/// The expected work on the least loaded worker other than `serial`.
+fn least_other_ns(workers: &BTreeMap<u64, Slot>, serial: u64) -> Option<f64> {
+    workers
         .iter()
         .filter(|(s, slot)| **s != serial && !slot.retiring)
-        .map(|(_, slot)| slot.in_flight.len())
-        .min();
-    match least_other {
-        Some(least) => least + (mine.window / 2).max(1),
-        None => usize::MAX,
-    }
+        .map(|(_, slot)| slot.in_flight_ns)
+        .min_by(f64::total_cmp)
+}
+
+/// A chunk's expected cost: the task's measured cost per item times its items;
+/// a task never measured counts as slow.
+fn expected_ns(costs: &HashMap<&'static str, f64>, name: &str, items: u32) -> f64 {
+    costs
+        .get(name)
+        .map_or(SLOW_TASK_NS, |per_item| per_item * f64::from(items))
 }
 
 pub(crate) struct State {
     pub(crate) status: Status,
     queue: VecDeque<Job>,
+    /// Measured nanoseconds per item, by task name (a running average).
+    costs: HashMap<&'static str, f64>,
     workers: BTreeMap<u64, Slot>,
     next_serial: u64,
     /// Replacement workers being started (maxtasksperchild).
@@ -349,6 +374,7 @@ impl Shared {
             state: Mutex::new(State {
                 status: Status::Running,
                 queue: VecDeque::new(),
+                costs: HashMap::new(),
                 workers: BTreeMap::new(),
                 next_serial: 0,
                 spawning: 0,
@@ -433,9 +459,9 @@ impl Shared {
             let mut idle: Vec<&mut Slot> = st
                 .workers
                 .values_mut()
-                .filter(|slot| slot.writer_waiting && slot.has_room())
+                .filter(|slot| slot.writer_waiting && !slot.retiring)
                 .collect();
-            idle.sort_by_key(|slot| slot.in_flight.len());
+            idle.sort_by(|a, b| a.in_flight_ns.total_cmp(&b.in_flight_ns));
             for slot in idle {
                 if to_wake == 0 {
                     break;
@@ -570,6 +596,7 @@ impl Shared {
         for slot in st.workers.values_mut() {
             lost.extend(slot.in_flight.drain(..));
             slot.in_flight_bytes = 0;
+            slot.in_flight_ns = 0.0;
             procs.push(slot.proc.clone());
         }
         (jobs, lost, procs)
@@ -637,8 +664,7 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
                 proc: proc.clone(),
                 in_flight: VecDeque::new(),
                 in_flight_bytes: 0,
-                window: MIN_WINDOW,
-                avg_busy_ns: 0.0,
+                in_flight_ns: 0.0,
                 assigned: 0,
                 retiring: false,
                 writer_waiting: false,
@@ -723,15 +749,18 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                 }
                 let drained =
                     matches!(st.status, Status::Closed) && st.queue.is_empty() && st.feeders == 0;
-                let queued = !st.queue.is_empty();
-                let share = fair_share(&st.workers, serial);
+                let least_other = least_other_ns(&st.workers, serial);
+                let next_cost = st
+                    .queue
+                    .front()
+                    .map(|job| expected_ns(&st.costs, job.name, job.items));
                 let Some(slot) = st.workers.get_mut(&serial) else {
                     return;
                 };
                 if slot.retiring {
                     return;
                 }
-                if queued && slot.has_room() && slot.in_flight.len() < share {
+                if next_cost.is_some_and(|cost| slot.admits(cost, least_other)) {
                     break;
                 }
                 if drained {
@@ -744,11 +773,15 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                 }
             }
             let st = &mut *st;
-            let share = fair_share(&st.workers, serial);
+            let least_other = least_other_ns(&st.workers, serial);
             let Some(slot) = st.workers.get_mut(&serial) else {
                 return;
             };
-            while slot.has_room() && slot.in_flight.len() < share {
+            while let Some(front) = st.queue.front() {
+                let cost = expected_ns(&st.costs, front.name, front.items);
+                if !slot.admits(cost, least_other) {
+                    break;
+                }
                 let Some(job) = st.queue.pop_front() else {
                     break;
                 };
@@ -758,10 +791,13 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
                     continue; // cancelled while queued
                 }
                 slot.in_flight_bytes += job.frame.len();
+                slot.in_flight_ns += cost;
                 slot.in_flight.push_back(InFlight {
                     id: job.id,
+                    name: job.name,
                     items: job.items,
                     bytes: job.frame.len(),
+                    expected_ns: cost,
                     ticket: job.ticket,
                     done: job.done,
                 });
@@ -779,7 +815,7 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
             if !st.queue.is_empty() {
                 // This worker's share grew with its load: others may take more now.
                 for (s, other) in st.workers.iter_mut() {
-                    if *s != serial && other.writer_waiting && other.has_room() {
+                    if *s != serial && other.writer_waiting && !other.retiring {
                         other.writer_waiting = false;
                         nudge.push(other.wake.clone());
                     }
@@ -925,6 +961,7 @@ fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> R
     let mut wake = None;
     let inflight = {
         let mut st = shared.lock();
+        let st = &mut *st;
         if matches!(st.status, Status::Broken(_) | Status::Terminated) {
             return Ok(()); // its task was already failed; drop the late result
         }
@@ -944,21 +981,22 @@ fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> R
             ));
         }
         slot.in_flight_bytes -= inflight.bytes;
-        let busy = busy_ns as f64;
-        slot.avg_busy_ns = if slot.avg_busy_ns == 0.0 {
-            busy
+        slot.in_flight_ns = if slot.in_flight.is_empty() {
+            0.0 // no drift from adding and subtracting estimates
         } else {
-            0.7 * slot.avg_busy_ns + 0.3 * busy
+            (slot.in_flight_ns - inflight.expected_ns).max(0.0)
         };
-        slot.window = if slot.avg_busy_ns > SLOW_TASK_NS {
-            1
-        } else {
-            (1.0 + WINDOW_TARGET_NS / slot.avg_busy_ns.max(1.0))
-                .clamp(MIN_WINDOW as f64, MAX_WINDOW as f64) as usize
-        };
-        if slot.writer_waiting && (drained || queued && slot.in_flight.len() <= slot.window / 2) {
+        if slot.writer_waiting && (drained || queued && slot.wants_more()) {
             slot.writer_waiting = false;
             wake = Some(slot.wake.clone());
+        }
+        // Learn the task's cost per item (a running average of the worker's timings).
+        if inflight.items > 0 && chunk_status == wire::CHUNK_OK {
+            let per_item = busy_ns as f64 / f64::from(inflight.items);
+            st.costs
+                .entry(inflight.name)
+                .and_modify(|c| *c = 0.7 * *c + 0.3 * per_item)
+                .or_insert(per_item);
         }
         inflight
     };

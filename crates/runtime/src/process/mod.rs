@@ -464,6 +464,7 @@ impl ProcessPool {
         });
         let job = Job {
             frame: frame.unwrap_or_default(),
+            name: task.name(),
             id,
             items: 1,
             ticket: Some(ticket.clone()),
@@ -615,6 +616,7 @@ impl ProcessPool {
                     batch_bytes += bytes;
                     batch.push(Job {
                         frame,
+                        name: task.name(),
                         id,
                         items: count as u32,
                         ticket: None,
@@ -1308,6 +1310,7 @@ where
                 batch_bytes += bytes;
                 batch.push(Job {
                     frame,
+                    name: self.name,
                     id,
                     items: count as u32,
                     ticket: None,
