@@ -243,7 +243,7 @@ fn results_match_a_sequential_map() {
 }
 
 fn slow_tasks_spread_over_the_workers() {
-    // Two slow tasks, two idle workers: one each, whatever the window allows —
+    // Two slow tasks, two idle workers: one each —
     // also after many trivial tasks, which teach the pool that *those* are cheap.
     let pool = ProcessPool::new(2).unwrap();
     for i in 0..500_u64 {
@@ -682,7 +682,8 @@ fn a_queued_task_can_be_cancelled_a_running_one_cannot() {
         .collect();
     drop(tx);
     thread::sleep(Duration::from_millis(30));
-    // One worker with a window of two: the first two are on the worker.
+    // One worker; a task never measured counts as slow: the first one is on
+    // the worker, the rest wait in the parent's queue.
     assert_eq!(tickets[0].state(), TaskState::Running);
     assert!(
         !tickets[0].cancel(),

@@ -58,12 +58,14 @@
 //! - **One task alone** pays a full round trip: the parent's writer thread
 //!   wakes, writes, the worker wakes, runs, writes, the parent's reader wakes.
 //!   Four wake-ups, each tens of microseconds on a VM. That is the 20 µs.
-//! - **Many tasks** share those wake-ups: each worker keeps a window of tasks in
-//!   flight (up to 256 when tasks are tiny, 2 when they are slow), so one
-//!   `write` carries hundreds of tasks, and the worker answers a whole batch in
-//!   one `write` too. What is left per task is framing and bookkeeping, and
-//!   [`map`](ProcessPool::map)'s `chunksize` cuts even that: a chunk is one
-//!   message.
+//! - **Many tasks** share those wake-ups: each worker keeps about half a
+//!   millisecond of expected work in flight, timed by the workers and learned
+//!   per task name — up to 256 tiny tasks, two of a few milliseconds, one slow
+//!   one (and a task never measured counts as slow, so new work spreads one
+//!   per worker first). One `write` then carries hundreds of tiny tasks, and
+//!   the worker answers a whole batch in one `write` too. What is left per task
+//!   is framing and bookkeeping, and [`map`](ProcessPool::map)'s `chunksize`
+//!   cuts even that: a chunk is one message.
 //! - **Large payloads** cost a copy into the frame (postcard), a copy into the
 //!   pipe and out of it (the kernel; the pipes are grown to 1 MiB), and a copy
 //!   out of the frame into the worker's `Vec` — plus page faults wherever that
@@ -774,7 +776,7 @@ const QUEUED_BYTES_HIGH: usize = 128 << 20;
 const QUEUED_BYTES_LOW: usize = 64 << 20;
 
 /// How many chunks a `map` keeps queued or in flight (high), and when it
-/// queues more (low): enough to fill every worker's window twice.
+/// queues more (low): enough to fill every worker's in-flight limit twice.
 fn water_marks(workers: usize) -> (usize, usize) {
     let high = (workers.max(1) * core::MAX_WINDOW * 2).max(64);
     (high, high / 2)
