@@ -5,6 +5,7 @@ pub fn all() -> Vec<lab::Lesson> {
     vec![
         lesson_01_gil::lesson(),
         lesson_02_pools::lesson(),
+        lesson_03_futures::lesson(),
         lesson_05_amdahl_gustafson::lesson(),
         lesson_06_monte_carlo::lesson(),
     ]
@@ -16,14 +17,11 @@ pub fn all() -> Vec<lab::Lesson> {
 pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     bench::register_tasks(tasks);
     lesson_02_pools::register_tasks(tasks);
+    lesson_03_futures::register_tasks(tasks);
 }
 
 /// Lessons of the course not built yet: (id, title).
 pub const PLANNED: &[(&str, &str)] = &[
-    (
-        "lesson-03",
-        "executors and futures: submit, result, as_completed, wait, cancel",
-    ),
     (
         "lesson-04",
         "parallel loops: joblib-style Parallel/delayed on rayon; sharing without copying",

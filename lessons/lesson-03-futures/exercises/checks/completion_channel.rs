@@ -1,0 +1,102 @@
+//! Tests of the `completion_channel` exercise, run by `cargo xtask check lesson-03`.
+
+#[cfg_attr(not(feature = "solutions"), path = "../completion_channel.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/completion_channel.rs")]
+mod exercise;
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use exercise::*;
+use runtime::futures::{FutureError, FutureErrorKind, TaskFuture, ThreadExecutor};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Runs the student's function on another thread, so that a version that never
+/// returns fails this test instead of hanging it.
+fn run<T: Clone + Send + Sync + 'static>(
+    futures: std::sync::Arc<Vec<TaskFuture<T>>>,
+) -> mpsc::Receiver<Vec<(usize, Result<T, FutureError>)>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(in_completion_order(&futures));
+    });
+    rx
+}
+
+#[test]
+fn outcomes_come_in_the_order_the_futures_finish() {
+    let (futures, completers): (Vec<_>, Vec<_>) =
+        (0..3).map(|_| TaskFuture::<u32>::pending()).unzip();
+    let futures = std::sync::Arc::new(futures);
+    let results = run(futures.clone());
+    // Finish them in the order 2, 0, 1.
+    let mut completers: Vec<_> = completers.into_iter().map(Some).collect();
+    for i in [2, 0, 1] {
+        completers[i].take().unwrap().set_result(10 * i as u32);
+        while !futures[i].done() {
+            thread::yield_now();
+        }
+    }
+    let got = results
+        .recv_timeout(PATIENCE)
+        .expect("in_completion_order must return once every future is done");
+    assert_eq!(
+        got,
+        vec![(2, Ok(20)), (0, Ok(0)), (1, Ok(10))],
+        "each future's (position, outcome), in the order they finished: 2, then 0, then 1"
+    );
+}
+
+#[test]
+fn errors_come_through_and_done_futures_are_not_forgotten() {
+    let executor = ThreadExecutor::new(2);
+    let futures = vec![
+        executor.submit_fallible(|| Ok::<u32, &str>(1)),
+        executor.submit_fallible(|| Err::<u32, _>("no such page")),
+    ];
+    for f in &futures {
+        let _ = f.exception(); // both are done before the call
+    }
+    let got = run(std::sync::Arc::new(futures))
+        .recv_timeout(PATIENCE)
+        .expect("futures that are already done must be reported too (their callbacks run at once)");
+    assert_eq!(got.len(), 2, "one entry per future: {got:?}");
+    let failed = got
+        .iter()
+        .find(|(i, _)| *i == 1)
+        .expect("position 1 is reported");
+    let error = failed
+        .1
+        .as_ref()
+        .expect_err("the failing task's error is reported as an Err");
+    assert_eq!(error.kind(), FutureErrorKind::Failed);
+    assert_eq!(error.message(), "no such page");
+    assert!(
+        got.iter().any(|(i, r)| *i == 0 && *r == Ok(1)),
+        "position 0 with its value: {got:?}"
+    );
+}
+
+#[test]
+fn every_position_once_with_many_tasks() {
+    let executor = ThreadExecutor::new(4);
+    let futures: Vec<_> = (0..200_u64)
+        .map(|i| executor.submit(move || i * i))
+        .collect();
+    let got = run(std::sync::Arc::new(futures))
+        .recv_timeout(PATIENCE)
+        .expect("in_completion_order must return once every future is done");
+    let mut positions: Vec<usize> = got.iter().map(|(i, _)| *i).collect();
+    positions.sort_unstable();
+    assert_eq!(
+        positions,
+        (0..200).collect::<Vec<_>>(),
+        "every position exactly once"
+    );
+    assert!(
+        got.iter().all(|(i, r)| *r == Ok((*i as u64) * (*i as u64))),
+        "each position with its own value"
+    );
+}
