@@ -121,6 +121,7 @@ config_tests! {
     lesson_01_quick_run_matches_its_snapshots => "lesson-01",
     lesson_02_quick_run_matches_its_snapshots => "lesson-02",
     lesson_03_quick_run_matches_its_snapshots => "lesson-03",
+    lesson_04_quick_run_matches_its_snapshots => "lesson-04",
     lesson_05_quick_run_matches_its_snapshots => "lesson-05",
     lesson_06_quick_run_matches_its_snapshots => "lesson-06",
 }

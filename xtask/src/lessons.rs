@@ -6,6 +6,7 @@ pub fn all() -> Vec<lab::Lesson> {
         lesson_01_gil::lesson(),
         lesson_02_pools::lesson(),
         lesson_03_futures::lesson(),
+        lesson_04_parallel_loops::lesson(),
         lesson_05_amdahl_gustafson::lesson(),
         lesson_06_monte_carlo::lesson(),
     ]
@@ -18,13 +19,10 @@ pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     bench::register_tasks(tasks);
     lesson_02_pools::register_tasks(tasks);
     lesson_03_futures::register_tasks(tasks);
+    lesson_04_parallel_loops::register_tasks(tasks);
 }
 
 /// Lessons of the course not built yet: (id, title).
 pub const PLANNED: &[(&str, &str)] = &[
-    (
-        "lesson-04",
-        "parallel loops: joblib-style Parallel/delayed on rayon; sharing without copying",
-    ),
     ("lesson-07", "a BER-vs-SNR simulation with progress"),
 ];

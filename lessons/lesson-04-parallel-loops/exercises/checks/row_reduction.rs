@@ -1,0 +1,66 @@
+//! Tests of the `row_reduction` exercise, run by `cargo xtask check lesson-04`.
+
+#[cfg_attr(not(feature = "solutions"), path = "../row_reduction.rs")]
+#[cfg_attr(feature = "solutions", path = "../../solutions/row_reduction.rs")]
+mod exercise;
+
+use exercise::*;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+fn matrix(rows: usize, cols: usize) -> Vec<f64> {
+    (0..rows * cols)
+        .map(|i| ((i * 7919) % 1000) as f64 / 250.0 - 2.0)
+        .collect()
+}
+
+#[test]
+fn the_sequential_loop_reduces_every_row_in_order() {
+    let data = matrix(5, 4);
+    let sums = map_rows_sequential(&data, 4, |row| row.iter().sum());
+    assert_eq!(sums.len(), 5, "one result per row");
+    for (r, s) in sums.iter().enumerate() {
+        let expected: f64 = data[r * 4..(r + 1) * 4].iter().sum();
+        assert_eq!(*s, expected, "row {r} must be reduced by f");
+    }
+}
+
+#[test]
+fn the_parallel_loop_matches_the_sequential_one_bit_for_bit() {
+    for (rows, cols) in [(1, 1), (3, 1000), (1000, 3), (257, 129)] {
+        let data = matrix(rows, cols);
+        let sequential = map_rows_sequential(&data, cols, norm);
+        let parallel = map_rows_parallel(&data, cols, norm);
+        assert_eq!(parallel.len(), rows, "one result per row ({rows}×{cols})");
+        assert!(
+            parallel
+                .iter()
+                .zip(&sequential)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "par_chunks must give exactly the sequential results, in row order ({rows}×{cols})"
+        );
+    }
+}
+
+#[test]
+fn the_parallel_loop_uses_more_than_one_thread() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let seen = Mutex::new(HashSet::new());
+    let data = matrix(64, 8);
+    pool.install(|| {
+        map_rows_parallel(&data, 8, |row| {
+            seen.lock().unwrap().insert(std::thread::current().id());
+            std::thread::sleep(Duration::from_millis(2));
+            norm(row)
+        })
+    });
+    let threads = seen.lock().unwrap().len();
+    assert!(
+        threads >= 2,
+        "64 slow rows ran on {threads} thread(s): use rayon's par_chunks_exact"
+    );
+}
