@@ -11,8 +11,10 @@
 //! | [`task_overhead`] | ns per trivial task for each way of running 10⁶ of them | rayon `par_iter` (with and without `with_max_len(1)`), `rayon::scope`, `std::thread::scope` |
 //! | [`process_pool`] | process-pool round trip and per-task cost; MB/s of payloads | the thread pool's round trip; an in-process copy |
 //! | [`gil_handoff`] | how long a waiting thread takes to get the interpreter lock | a condition-variable wake-up |
+//! | [`monte_carlo`] | lesson 06's π: samples per second per core at 1, 2, … cores | one worker (efficiency) |
 
 pub mod gil_handoff;
+pub mod monte_carlo;
 pub mod process_pool;
 pub mod task_overhead;
 
@@ -28,13 +30,15 @@ pub fn lesson() -> lab::Lesson {
             task_overhead::kind(),
             process_pool::kind(),
             gil_handoff::kind(),
+            monte_carlo::kind(),
         ],
     }
 }
 
-/// Registers the tasks the process-pool benchmark runs in worker processes.
+/// Registers the tasks the benchmarks run in worker processes.
 pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     process_pool::register_tasks(tasks);
+    task_overhead::register_tasks(tasks);
 }
 
 /// `measured / baseline`, rounded for the table.

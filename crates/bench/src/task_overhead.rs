@@ -5,7 +5,10 @@
 //! is the machinery around it. Every mode returns the same checksum.
 
 use lab::{Ctx, Report, Typed, Workers, at_least};
+use runtime::futures::ThreadExecutor;
+use runtime::parallel::{Backend, Parallel, delayed};
 use runtime::pool::ThreadPool;
+use runtime::process::Task;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 lab::params! {
@@ -21,7 +24,7 @@ lab::params! {
 pub fn kind() -> Box<dyn lab::Kind> {
     lab::kind::<Params>(
         "task-overhead",
-        "ns per trivial task: the runtime's pool (and later futures and Parallel) against rayon and std::thread::scope.",
+        "ns per trivial task: the runtime's pool, futures and Parallel against rayon and std::thread::scope.",
         run,
     )
 }
@@ -43,7 +46,18 @@ const MODES: &[(&str, &str)] = &[
     ("pool-map-auto", "rayon-par-iter"),
     ("pool-map-chunksize-1", "rayon-par-iter-max-len-1"),
     ("pool-execute", "rayon-scope-spawn"),
+    ("futures-submit-result", "rayon-scope-spawn"),
+    ("parallel-rayon", "rayon-par-iter"),
+    ("parallel-threads", "rayon-par-iter"),
+    ("parallel-processes", "rayon-par-iter"),
 ];
+
+/// The trivial task, registered for the process backend of `Parallel`.
+static TASK: Task<u64, u64> = Task::new("bench::task", task);
+
+pub fn register_tasks(tasks: &mut runtime::process::Registry) {
+    tasks.register(&TASK);
+}
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     use rayon::prelude::*;
@@ -57,6 +71,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .num_threads(workers)
             .build()?;
         let pool = ThreadPool::new(workers);
+        let executor = ThreadExecutor::new(workers);
+        let parallel = |backend| Parallel::new().n_jobs(workers as i64).backend(backend);
+        let (par_rayon, par_threads, par_procs) = (
+            parallel(Backend::Rayon),
+            parallel(Backend::ThreadPool),
+            parallel(Backend::ProcessPool),
+        );
         let mut ns = Vec::new();
         for &(mode, _) in MODES {
             let label = format!("{mode}, {workers} workers");
@@ -118,6 +139,18 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                         let _ = done_rx.recv();
                         sum.load(Ordering::Relaxed)
                     }
+                    "futures-submit-result" => {
+                        let futures: Vec<_> =
+                            (0..n).map(|x| executor.submit(move || task(x))).collect();
+                        let mut sum = 0u64;
+                        for f in futures {
+                            sum = sum.wrapping_add(f.result()?);
+                        }
+                        sum
+                    }
+                    "parallel-rayon" => checksum(&par_rayon.run((0..n).map(delayed(task)))?),
+                    "parallel-threads" => checksum(&par_threads.run((0..n).map(delayed(task)))?),
+                    "parallel-processes" => checksum(&par_procs.run((0..n).map(delayed(&TASK)))?),
                     other => anyhow::bail!("unknown mode {other}"),
                 })
             });
@@ -145,6 +178,6 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .measured("ratio_to_baseline", crate::ratio(ns[i], ns[base]));
         }
     }
-    report.note("ratio_to_baseline: how many times the baseline's cost per task; the pool's map is rayon's par_iter with an index counter, execute is a boxed job on a queue");
+    report.note("ratio_to_baseline: this mode's cost per task over its baseline's, both measured in this run");
     Ok(report)
 }
