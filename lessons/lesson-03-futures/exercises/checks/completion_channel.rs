@@ -31,13 +31,13 @@ fn outcomes_come_in_the_order_the_futures_finish() {
         (0..3).map(|_| TaskFuture::<u32>::pending()).unzip();
     let futures = std::sync::Arc::new(futures);
     let results = run(futures.clone());
-    // Finish them in the order 2, 0, 1.
+    // Give the function time to attach its callbacks (microseconds, normally), then
+    // finish the futures in the order 2, 0, 1.
+    thread::sleep(Duration::from_millis(300));
     let mut completers: Vec<_> = completers.into_iter().map(Some).collect();
     for i in [2, 0, 1] {
         completers[i].take().unwrap().set_result(10 * i as u32);
-        while !futures[i].done() {
-            thread::yield_now();
-        }
+        thread::sleep(Duration::from_millis(20));
     }
     let got = results
         .recv_timeout(PATIENCE)

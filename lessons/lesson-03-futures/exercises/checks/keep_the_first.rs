@@ -35,7 +35,7 @@ fn keeps_the_first_k_in_completion_order_and_cancels_what_has_not_started() {
         .expect("keep_the_first must return once k results are in");
     assert_eq!(
         first,
-        vec![30, 10],
+        vec![10, 30],
         "the first two values, in the order they finished"
     );
     assert_eq!(
