@@ -124,4 +124,5 @@ config_tests! {
     lesson_04_quick_run_matches_its_snapshots => "lesson-04",
     lesson_05_quick_run_matches_its_snapshots => "lesson-05",
     lesson_06_quick_run_matches_its_snapshots => "lesson-06",
+    lesson_07_quick_run_matches_its_snapshots => "lesson-07",
 }

@@ -9,6 +9,7 @@ pub fn all() -> Vec<lab::Lesson> {
         lesson_04_parallel_loops::lesson(),
         lesson_05_amdahl_gustafson::lesson(),
         lesson_06_monte_carlo::lesson(),
+        lesson_07_ber::lesson(),
     ]
 }
 
@@ -23,6 +24,4 @@ pub fn register_tasks(tasks: &mut runtime::process::Registry) {
 }
 
 /// Lessons of the course not built yet: (id, title).
-pub const PLANNED: &[(&str, &str)] = &[
-    ("lesson-07", "a BER-vs-SNR simulation with progress"),
-];
+pub const PLANNED: &[(&str, &str)] = &[];
