@@ -136,6 +136,13 @@
 //! [`join`](ThreadPool::join) waits for the workers. Dropping a pool closes and
 //! joins it, so no thread outlives its pool.
 //!
+//! The queue and this shutdown protocol are model-checked with loom
+//! (`tests/pool_loom.rs`): no queued job is lost, no worker sleeps while a job
+//! waits, `close` + `join` return only after every queued job ran, and
+//! `terminate` drops the queued jobs and returns without waiting. Under
+//! `--cfg loom` the queue's lock, condition variable and threads are loom's:
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test pool_loom`.
+//!
 //! | Python | here |
 //! |---|---|
 //! | `ThreadPool(processes, initializer, initargs)` | [`ThreadPool::new`], [`ThreadPool::builder`] |
@@ -160,15 +167,37 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+#[cfg(not(loom))]
+use std::time::Instant;
+
+use sync::{Condvar, JoinHandle, Mutex, MutexGuard, mpsc};
 
 pub use apply::{AsyncResult, Callbacks};
 pub use error::{PoolError, TaskError, TaskErrorKind};
 pub use imap::{Imap, WINDOW_PER_WORKER};
 pub use star::StarFn;
+
+/// std's primitives, or loom's when model checking (`--cfg loom`): the queue,
+/// its condition variable and length, the worker threads and their start-up
+/// reports, so `tests/pool_loom.rs` can check the queue and shutdown protocol.
+/// (`map`'s shared job and `apply_async`'s result slot keep std's.)
+mod sync {
+    #[cfg(loom)]
+    pub(super) use loom::sync::atomic::AtomicUsize;
+    #[cfg(loom)]
+    pub(super) use loom::sync::{Condvar, Mutex, MutexGuard, mpsc};
+    #[cfg(loom)]
+    pub(super) use loom::thread::{Builder, JoinHandle};
+
+    #[cfg(not(loom))]
+    pub(super) use std::sync::atomic::AtomicUsize;
+    #[cfg(not(loom))]
+    pub(super) use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
+    #[cfg(not(loom))]
+    pub(super) use std::thread::{Builder, JoinHandle};
+}
 
 /// How many items go into one task: Python's `chunksize` argument.
 ///
@@ -229,12 +258,19 @@ pub fn default_chunksize(len: usize, workers: usize) -> usize {
 /// `None` on a thread that is not a pool worker. Python's closest is
 /// `multiprocessing.current_process().name`.
 pub fn worker_index() -> Option<usize> {
-    CURRENT_WORKER.get().map(|(_, index)| index)
+    CURRENT_WORKER.with(Cell::get).map(|(_, index)| index)
 }
 
+#[cfg(not(loom))]
 thread_local! {
     /// (pool id, worker index) of the pool worker running on this thread.
     static CURRENT_WORKER: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+}
+
+// Loom runs its threads on one OS thread: a std thread-local would be shared.
+#[cfg(loom)]
+loom::thread_local! {
+    static CURRENT_WORKER: Cell<Option<(usize, usize)>> = Cell::new(None);
 }
 
 static NEXT_POOL_ID: AtomicUsize = AtomicUsize::new(1);
@@ -243,12 +279,14 @@ static NEXT_POOL_ID: AtomicUsize = AtomicUsize::new(1);
 /// sleeping thread costs a system call (a few µs, far more on a busy machine);
 /// watching costs CPU time the machine's other threads might want, so keep
 /// it short. Rayon's idle workers do the same.
+#[cfg_attr(loom, allow(dead_code))] // loom has no clock: see the loom `spin_until`
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
 /// Polls `ready` for up to [`SPIN_BEFORE_SLEEP`], spinning then yielding the
 /// CPU, and returns what it gave, or `None` if it gave nothing in time. Used
 /// before going to sleep, when what we wait for usually comes within
 /// microseconds.
+#[cfg(not(loom))]
 fn spin_until<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
     let start = Instant::now();
     for round in 0_u32.. {
@@ -265,6 +303,14 @@ fn spin_until<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
         }
     }
     None
+}
+
+/// Under loom, which has no clock: one look stands for the whole watch. The
+/// watch only reads, and every caller checks again under its lock afterwards,
+/// so how many looks it takes changes no outcome the models check.
+#[cfg(loom)]
+fn spin_until<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
+    ready()
 }
 
 /// Something a worker takes from the queue and runs.
@@ -334,7 +380,7 @@ struct Shared {
     stop: AtomicBool,
     /// The queue's length, written under the lock: an idle worker watches it
     /// for a moment before going to sleep, without taking the lock.
-    queued: AtomicUsize,
+    queued: sync::AtomicUsize,
 }
 
 impl Shared {
@@ -345,7 +391,7 @@ impl Shared {
 
     fn is_current_worker(&self) -> bool {
         CURRENT_WORKER
-            .get()
+            .with(Cell::get)
             .is_some_and(|(pool, _)| pool == self.id)
     }
 
@@ -445,7 +491,7 @@ impl Shared {
         Self::pop_locked(&mut state, &self.queued)
     }
 
-    fn pop_locked(state: &mut State, queued: &AtomicUsize) -> Option<Entry> {
+    fn pop_locked(state: &mut State, queued: &sync::AtomicUsize) -> Option<Entry> {
         let entry = state.queue.pop_front()?;
         queued.store(state.queue.len(), Ordering::Relaxed);
         Some(entry)
@@ -533,7 +579,7 @@ impl Builder {
             }),
             work_ready: Condvar::new(),
             stop: AtomicBool::new(false),
-            queued: AtomicUsize::new(0),
+            queued: sync::AtomicUsize::new(0),
         });
         let pool = ThreadPool {
             shared: shared.clone(),
@@ -544,10 +590,10 @@ impl Builder {
             let shared = shared.clone();
             let init = self.initializer.clone();
             let started = started.clone();
-            let spawned = std::thread::Builder::new()
+            let spawned = sync::Builder::new()
                 .name(format!("pool-worker-{index}"))
                 .spawn(move || {
-                    CURRENT_WORKER.set(Some((shared.id, index)));
+                    CURRENT_WORKER.with(|current| current.set(Some((shared.id, index))));
                     let init_ok = match init {
                         Some(init) => catch_unwind(AssertUnwindSafe(|| init(index)))
                             .map_err(|payload| error::panic_message(&*payload)),
@@ -569,7 +615,11 @@ impl Builder {
         }
         drop(started);
         let mut failure = None;
-        for (worker, outcome) in start_reports.iter().take(workers) {
+        for _ in 0..workers {
+            // Each worker reports once; one that died first dropped its sender.
+            let Ok((worker, outcome)) = start_reports.recv() else {
+                break;
+            };
             if let Err(message) = outcome {
                 failure.get_or_insert(PoolError::InitializerPanicked { worker, message });
             }
