@@ -130,6 +130,6 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         }
     }
     report.note("only tasks that have not started can be cancelled; ran + cancelled always adds up to what was submitted");
-    report.note("a process executor has already handed a few tasks to each worker, so more of them run than on threads");
+    report.note("on processes a task has started once it is written to a worker's pipe; workers take several short tasks at a time, so fewer of those can be cancelled");
     Ok(report)
 }

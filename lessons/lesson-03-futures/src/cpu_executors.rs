@@ -3,7 +3,9 @@
 //! a process executor. Threads of one process share one lock and take turns:
 //! no speedup. Worker processes each have their own: they run at once.
 
-use lab::{Ctx, Report, Typed, Workers, at_least};
+use std::time::{Duration, Instant};
+
+use lab::{Ctx, Report, Timing, Typed, Workers, at_least};
 use runtime::futures::as_completed;
 
 use crate::work::ExecutorChoice;
@@ -31,17 +33,23 @@ pub fn kind() -> Box<dyn lab::Kind> {
 }
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
-    let mut report = Report::new();
-    let passes = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
-    let mut checksums = std::collections::BTreeMap::new();
-    for point in points {
-        let p = &point.params;
-        let workers = p.workers.get();
-        let label = format!("{} × {workers}", p.executor.name());
-        let bar = ctx.bar(p.tasks * passes, &label);
-        let (sum, timing) = ctx.measure(&label, || {
+    // The rows are measured in turns — one run of every row, then the next
+    // round — rather than row after row, so that a moment when the machine is
+    // busy with something else slows every row a little instead of one row a
+    // lot: the speedups compare rows, and this keeps the comparison fair.
+    let rounds = ctx.plan.warmup + ctx.plan.repeats.max(1);
+    let total: u64 = points.iter().map(|p| p.params.tasks).sum::<u64>() * u64::from(rounds);
+    let bar = ctx.bar(total, "cpu-executors");
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); points.len()];
+    let mut sums: Vec<u64> = vec![0; points.len()];
+    for round in 0..rounds {
+        for (i, point) in points.iter().enumerate() {
+            let p = &point.params;
+            let workers = p.workers.get();
+            bar.set_message(format!("{} × {workers}", p.executor.name()));
+            let start = Instant::now();
             // Starting the executor is part of the cost, as in `with ProcessPoolExecutor() as ex:`.
-            p.executor.with(workers, |executor| {
+            let sum = p.executor.with(workers, |executor| {
                 let futures: Vec<_> = (0..p.tasks)
                     .map(|t| executor.lock_bound(t, p.steps_per_task))
                     .collect();
@@ -51,22 +59,34 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     bar.inc(1);
                 }
                 Ok(sum)
-            })
-        });
-        bar.finish_and_clear();
-        let sum = sum?;
+            })?;
+            let elapsed = start.elapsed();
+            if round >= ctx.plan.warmup {
+                times[i].push(elapsed);
+            }
+            sums[i] = sum;
+        }
+    }
+    bar.finish_and_clear();
+
+    let mut report = Report::new();
+    let mut checksums = std::collections::BTreeMap::new();
+    for ((point, sum), times) in points.iter().zip(sums).zip(times) {
+        let p = &point.params;
         // Every row of the same work must agree, whatever ran it.
         let first = *checksums.entry((p.tasks, p.steps_per_task)).or_insert(sum);
         anyhow::ensure!(
             sum == first,
-            "{label}: the checksum differs from the first row's"
+            "{} × {}: the checksum differs from the first row's",
+            p.executor.name(),
+            p.workers
         );
         report.push(
             point
                 .row()
                 .metric("tasks", p.tasks)
                 .metric("checksum", sum)
-                .timing(timing),
+                .timing(Timing::from_durations(&times)),
         );
     }
     report.note("threads share one interpreter lock and take turns; each worker process has its own, so processes scale");
