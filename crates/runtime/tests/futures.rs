@@ -519,7 +519,7 @@ fn a_cancelled_future_is_not_an_exception_for_wait() {
     let executor = ThreadExecutor::new(1);
     let gate = Gate::new();
     let at_gate = gate.waiter();
-    let blocker = executor.submit(move || at_gate());
+    let blocker = executor.submit(at_gate);
     let cancelled = executor.submit(|| ());
     assert!(cancelled.cancel());
     let futures = [&blocker, &cancelled];
@@ -541,7 +541,7 @@ fn wait_all_completed_with_a_timeout_splits_done_from_not_done() {
     let executor = ThreadExecutor::new(2);
     let gate = Gate::new();
     let at_gate = gate.waiter();
-    let futures = vec![executor.submit(|| ()), executor.submit(move || at_gate())];
+    let futures = vec![executor.submit(|| ()), executor.submit(at_gate)];
     futures[0].result_timeout(PATIENCE).unwrap(); // done before the clock starts
     let waited = wait(
         &futures,

@@ -5,6 +5,7 @@
 //! follows the worker count, far past the number of cores.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
 use runtime::futures::{ThreadExecutor, as_completed};
@@ -52,7 +53,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let waiting_ms: f64 = latencies.iter().map(|d| d.as_secs_f64() * 1e3).sum();
         let key = (p.downloads, p.latency_ms.to_bits(), p.jitter.to_bits());
 
-        if !sequential.contains_key(&key) {
+        if let Entry::Vacant(slot) = sequential.entry(key) {
             let bar = ctx.bar(p.downloads * passes, "sequential");
             let (bytes, timing) = ctx.measure("sequential", || {
                 latencies
@@ -70,7 +71,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 bytes == expected_bytes(p.downloads),
                 "the sequential downloads lost bytes"
             );
-            sequential.insert(key, timing.median_s);
+            slot.insert(timing.median_s);
             report.push(
                 with_sweep(Row::new().param("executor", "sequential"), point, 1)
                     .metric("downloads", p.downloads)

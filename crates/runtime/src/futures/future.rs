@@ -219,17 +219,16 @@ impl<T> Inner<T> {
         if !self.settled.load(Ordering::Acquire) {
             watch_briefly(|| self.settled.load(Ordering::Acquire));
         }
+        let ready = |s: &State<T>| s.phase.is_final() && !s.lent;
         let mut s = self.lock();
-        loop {
-            if s.phase.is_final() && !s.lent {
-                return Some(s);
-            }
+        while !ready(&s) {
             let (next, timed_out) = self.sleep(s, deadline);
             s = next;
-            if timed_out && !(s.phase.is_final() && !s.lent) {
+            if timed_out && !ready(&s) {
                 return None;
             }
         }
+        Some(s)
     }
 
     /// Waits on `changed` once (until `deadline`, if any); says whether the

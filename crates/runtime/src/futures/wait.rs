@@ -355,7 +355,7 @@ pub struct DoneAndNotDone<F> {
 /// let executor = ThreadExecutor::new(2);
 /// let futures = vec![
 ///     executor.submit_fallible(|| Err::<u32, _>("no route to host")),
-///     executor.submit_fallible(|| Ok(7)),
+///     executor.submit_fallible(|| Ok::<u32, &str>(7)),
 /// ];
 /// let waited = wait(&futures, None, ReturnWhen::FirstException);
 /// assert!(waited.done.iter().any(|f| f.exception().is_some()));
