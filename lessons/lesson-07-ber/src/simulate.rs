@@ -23,10 +23,12 @@
 //!   above −10 dB ([`family_index`]). So a 6 dB point draws the same noise
 //!   whether the sweep is `[6]` or `0..=10`, and no two points share a stream.
 //! - Within the point, bits come in chunks of `chunk_bits`; chunk `j` draws from
-//!   stream `j` of the family.
+//!   stream `j` of the family, whichever thread runs it (with
+//!   `threads > 1`, a wave of chunks runs at once).
 //! - The early stop (after `stop_after_errors` errors) is checked between chunks,
 //!   in chunk order: a point ends after the first chunk that brings its errors to
-//!   the target, never "when time is up". So it ends at the same chunk every run.
+//!   the target, never "when time is up" or "when the first thread finds
+//!   enough". So it ends at the same chunk every run.
 //!
 //! ```
 //! use lesson_07_ber::simulate::{PointPlan, simulate_point};
