@@ -1,8 +1,8 @@
 //! Loom models of the futures' state machine: completion, cancellation,
 //! callbacks and waiting.
 //!
-//! Loom runs each model under every interleaving of its threads (up to the
-//! preemption bound) and fails on a deadlock — which is how a lost wake-up
+//! Loom runs each model under every interleaving of its threads and fails on
+//! a deadlock — which is how a lost wake-up
 //! shows: every thread blocked — and on any failed assertion. The futures are
 //! hand-made (`TaskFuture::pending`), with loom threads in the roles of the
 //! worker that runs the task, the user who cancels it or adds a callback, and
@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
 use runtime::futures::{FutureErrorKind, ReturnWhen, TaskFuture, as_completed, wait};
 
+/// Explores every interleaving: these models are small enough to check
+/// exhaustively in a few seconds (`LOOM_MAX_PREEMPTIONS` bounds it if set).
 fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = builder.preemption_bound.or(Some(3));
-    builder.check(f);
+    loom::model::Builder::new().check(f);
 }
 
 /// A callback that counts its calls and records whether it saw a value.
@@ -190,5 +190,50 @@ fn as_completed_yields_each_future_once() {
         assert_eq!(seen, [1, 2, 3]);
         t1.join().unwrap();
         t2.join().unwrap();
+    });
+}
+
+/// Two users cancel while the worker starts the task: both cancels give the
+/// same answer, and the task ran exactly when they say no.
+#[test]
+fn two_cancels_and_a_start_agree() {
+    model(|| {
+        let (future, completer) = TaskFuture::<u32>::pending();
+        let future = Arc::new(future);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let ran_in_worker = ran.clone();
+        let worker = thread::spawn(move || {
+            if completer.set_running_or_notify_cancel() {
+                ran_in_worker.fetch_add(1, SeqCst);
+                completer.set_result(1);
+            }
+        });
+        let other = {
+            let future = future.clone();
+            thread::spawn(move || future.cancel())
+        };
+        let mine = future.cancel();
+        let theirs = other.join().unwrap();
+        worker.join().unwrap();
+        assert_eq!(mine, theirs, "both cancels see the same outcome");
+        assert_eq!(
+            ran.load(SeqCst),
+            usize::from(!mine),
+            "the task ran iff the cancels failed"
+        );
+        assert_eq!(future.cancelled(), mine);
+    });
+}
+
+/// A completer dropped on a worker (its task thrown away) while a user waits:
+/// the waiter wakes with a cancellation, never hangs.
+#[test]
+fn a_dropped_completer_wakes_the_waiter() {
+    model(|| {
+        let (future, completer) = TaskFuture::<u32>::pending();
+        let worker = thread::spawn(move || drop(completer));
+        let outcome = future.result();
+        assert_eq!(outcome.unwrap_err().kind(), FutureErrorKind::Cancelled);
+        worker.join().unwrap();
     });
 }

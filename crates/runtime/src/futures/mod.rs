@@ -50,10 +50,11 @@
 //! [`add_done_callback`](TaskFuture::add_done_callback) callback runs exactly
 //! once, also when added after the future is done.
 //!
-//! The state machine (in `future.rs`) is model-checked with loom: a task runs
-//! at most once and only if not cancelled, `cancel` and the start of the task
-//! cannot both win, every callback runs exactly once, and no waiter misses its
-//! wake-up (`tests/futures_loom.rs`).
+//! The state machine (in `future.rs`) is model-checked with loom, over every
+//! interleaving of the models' threads: a task runs at most once and only if
+//! not cancelled, `cancel` and the start of the task cannot both win, every
+//! callback runs exactly once, and no waiter — `result`, `wait`,
+//! `as_completed` — misses its wake-up (`tests/futures_loom.rs`).
 //!
 //! # What it costs
 //!
