@@ -32,18 +32,20 @@
 //! # What it costs
 //!
 //! Measured with `cargo run --release -p runtime --example process_overhead` on
-//! the course's 2-core VM (2 workers, trivial `u64 -> u64` tasks; other builds
-//! were running, load average about 3.5; medians of 5, typical of 3 runs):
+//! the course's 2-core VM, 2 workers, in two runs with both cores otherwise
+//! idle (other builds come and go on this machine; under load the per-task
+//! figures roughly double):
 //!
 //! | what | cost |
 //! |---|---|
-//! | start a pool of 2 workers (spawn, exec, handshake) | 2–8 ms (noisy), 3.5 ms typical |
-//! | one task, one at a time (`apply`: the round trip) | 20 µs |
-//! | per task, `map` with `chunksize = 1` | 0.41 µs, 82 bytes on the wire |
+//! | start a pool of 2 workers (spawn, exec, handshake) | 2 ms |
+//! | one task, one at a time (`apply`: the round trip) | 50 µs idle machine, 20 µs when the other core is busy |
+//! | per task, `map` with `chunksize = 1` (trivial tasks) | 0.5 µs, 82 bytes on the wire |
 //! | per task, `map` with `chunksize = 10` | 0.08 µs, 22 bytes |
-//! | per task, `map` with the default chunksize | 0.04 µs, 15 bytes |
-//! | a `Vec<f64>` to a worker, 1 / 10 / 50 MB | 1.8 / 1.6 / 1.0–1.4 GB/s |
-//! | the same, sent back as well (echo; both directions counted) | 2.2 / 1.8 / 1.0 GB/s |
+//! | per task, `map` with the default chunksize | 0.03 µs, 15 bytes |
+//! | 16 CPU-bound tasks of 50 ms, 2 workers against 1 | speedup 1.94 |
+//! | a `Vec<f64>` to a worker, 1 / 10 / 50 MB | 1.3 / 1.2 / 1.35 GB/s |
+//! | the same, sent back as well (echo; both directions counted) | 1.9 / 1.6 / 0.85 GB/s |
 //!
 //! For scale, on the same machine the chapter's Python `Pool.map` spends 21 µs
 //! per task with `chunksize = 1`, and moves NumPy arrays at about 200 MB/s; a
@@ -57,7 +59,8 @@
 //!   once and reuse it.
 //! - **One task alone** pays a full round trip: the parent's writer thread
 //!   wakes, writes, the worker wakes, runs, writes, the parent's reader wakes.
-//!   Four wake-ups, each tens of microseconds on a VM. That is the 20 µs.
+//!   Four wake-ups, each tens of microseconds on a VM — more when the core
+//!   that must wake is idle, which is why an idle machine is the slow case.
 //! - **Many tasks** share those wake-ups: each worker keeps about half a
 //!   millisecond of expected work in flight, timed by the workers and learned
 //!   per task name — up to 256 tiny tasks, two of a few milliseconds, one slow
