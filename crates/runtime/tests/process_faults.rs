@@ -343,10 +343,11 @@ fn main() {
         started.elapsed()
     );
     println!(
-        "\ntest result: {}. {} passed; {} failed\n",
+        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
         if passed { "ok" } else { "FAILED" },
         usize::from(passed),
-        usize::from(!passed)
+        usize::from(!passed),
+        started.elapsed()
     );
     if !passed {
         std::process::exit(1);
