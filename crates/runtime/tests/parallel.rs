@@ -74,6 +74,36 @@ fn results_are_identical_and_in_input_order_for_every_thread_backend_and_batch_s
 }
 
 #[test]
+fn long_inputs_read_in_rounds_keep_their_order_and_their_indices() {
+    within_deadline(|| {
+        // More tasks than one round of the backends' own maps (65 536).
+        let n = 200_000_u64;
+        let expected: Vec<u64> = (0..n).map(mix).collect();
+        let fails_late = |x: u64| {
+            assert_ne!(x, 150_001, "late failure");
+            mix(x)
+        };
+        for backend in THREAD_BACKENDS {
+            for batch in [
+                BatchSize::Fixed(1),
+                BatchSize::Fixed(3),
+                BatchSize::Fixed(64),
+            ] {
+                let parallel = Parallel::new().n_jobs(2).backend(backend).batch_size(batch);
+                let got = parallel.run((0..n).map(delayed(mix))).unwrap();
+                assert_eq!(got, expected, "{backend}, batch size {batch}");
+                let error = parallel.run((0..n).map(delayed(fails_late))).unwrap_err();
+                assert_eq!(
+                    error.index(),
+                    Some(150_001),
+                    "{backend}, batch size {batch}: {error}"
+                );
+            }
+        }
+    });
+}
+
+#[test]
 fn unordered_results_cover_every_item_once_with_its_index() {
     within_deadline(|| {
         for backend in THREAD_BACKENDS {

@@ -202,6 +202,23 @@ fn mixing_tasks_in_one_call_is_refused() {
     }
 }
 
+fn long_inputs_keep_their_order_and_indices_across_rounds() {
+    let n = 150_000_u64;
+    let parallel = processes(2, BatchSize::Fixed(50));
+    let got = parallel.run((0..n).map(delayed(MIX))).unwrap();
+    assert_eq!(got, (0..n).map(mix).collect::<Vec<_>>());
+    // A different task in a later round is still one call mixing two tasks.
+    let tasks = (0..n).map(|i| delayed(if i < 100_000 { MIX } else { DOUBLE })(i));
+    assert_eq!(
+        parallel.run(tasks).unwrap_err(),
+        Error::MixedTasks {
+            first: "tests::parallel::mix",
+            other: "tests::parallel::double",
+            index: 100_000
+        }
+    );
+}
+
 fn auto_batches_make_few_messages_for_tiny_tasks() {
     let parallel = processes(2, BatchSize::Auto);
     let got = parallel.run((0..100_000).map(delayed(MIX))).unwrap();
@@ -249,6 +266,10 @@ const TESTS: &[Test] = &[
     (
         "mixing_tasks_in_one_call_is_refused",
         mixing_tasks_in_one_call_is_refused,
+    ),
+    (
+        "long_inputs_keep_their_order_and_indices_across_rounds",
+        long_inputs_keep_their_order_and_indices_across_rounds,
     ),
     (
         "auto_batches_make_few_messages_for_tiny_tasks",

@@ -70,6 +70,31 @@ impl Error {
         }
     }
 
+    /// The same error with its index moved `offset` items on (an error from
+    /// a part of the input that starts at `offset`).
+    pub(crate) fn shifted(self, offset: usize) -> Self {
+        match self {
+            Error::Panicked { index, message } => Error::Panicked {
+                index: index + offset,
+                message,
+            },
+            Error::Worker { index, message } => Error::Worker {
+                index: index + offset,
+                message,
+            },
+            Error::MixedTasks {
+                first,
+                other,
+                index,
+            } => Error::MixedTasks {
+                first,
+                other,
+                index: index + offset,
+            },
+            other => other,
+        }
+    }
+
     /// The error of a process-pool task, for item `index` of the whole input.
     pub(crate) fn from_process(error: ProcessTaskError, index: usize, task: &'static str) -> Self {
         match error.kind() {

@@ -356,15 +356,15 @@ impl Parallel {
         let workers = self.workers(n)?;
         match (self.batch_size, progress) {
             (BatchSize::Fixed(batch), None) => {
-                let items: Vec<Delayed<F, A>> = input.collect();
+                let (results, batches) = native::run_in_rounds(&workers, input, batch, n)?;
                 *lock(&self.stats) = RunStats {
                     workers: n,
-                    tasks: items.len(),
-                    batches: items.len().div_ceil(batch),
-                    last_batch_size: batch.min(items.len()),
-                    largest_batch: batch.min(items.len()),
+                    tasks: results.len(),
+                    batches,
+                    last_batch_size: batch.min(results.len()),
+                    largest_batch: batch.min(results.len()),
                 };
-                native::run(&workers, items, batch)
+                Ok(results)
             }
             (batch, progress) => {
                 let fixed = match batch {

@@ -7,6 +7,8 @@
 //!   `chunksize = b`;
 //! - process pool: [`ProcessPool::map`](crate::process::ProcessPool::map) with
 //!   `chunksize = b`: each chunk is one message to a worker process.
+//!
+//! The input is read in rounds (see [`run_in_rounds`]), each mapped in turn.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
@@ -16,11 +18,57 @@ use rayon::prelude::*;
 use super::dispatch::{lock, panic_message, process_runner, task_args};
 use super::{Delayed, Error, Function, Workers};
 
-pub(crate) fn run<F, A>(
+/// Fewest tasks read per round (see [`run_in_rounds`]).
+const ROUND_MIN: usize = 1 << 16;
+
+/// Runs the input through the backend's own map in rounds: read a round of
+/// tasks (at least 65 536, or 64 batches per worker), map it, append the
+/// results, repeat. Reading in rounds rather than all at once keeps the memory
+/// of the tasks small and recycled: a million fresh 40-byte tasks would cost
+/// ten thousand page faults before any work began. Returns the results and
+/// the number of batches.
+pub(crate) fn run_in_rounds<F, A>(
+    workers: &Workers,
+    mut input: impl Iterator<Item = Delayed<F, A>>,
+    batch: usize,
+    n_jobs: usize,
+) -> Result<(Vec<F::Output>, usize), Error>
+where
+    F: Function<A>,
+    A: Send + 'static,
+{
+    let round = batch
+        .saturating_mul(n_jobs)
+        .saturating_mul(64)
+        .max(ROUND_MIN);
+    let mut out = Vec::with_capacity(input.size_hint().0);
+    let mut batches = 0;
+    let mut task = None;
+    loop {
+        let items: Vec<Delayed<F, A>> = input.by_ref().take(round).collect();
+        let len = items.len();
+        if len == 0 {
+            break;
+        }
+        batches += len.div_ceil(batch);
+        let first = out.len();
+        run_into(workers, items, batch, &mut out, &mut task).map_err(|e| e.shifted(first))?;
+        if len < round {
+            break;
+        }
+    }
+    Ok((out, batches))
+}
+
+/// Maps one round of tasks and appends the results to `out`. `task` is the
+/// process task of the first round, which every later round must match.
+fn run_into<F, A>(
     workers: &Workers,
     items: Vec<Delayed<F, A>>,
     batch: usize,
-) -> Result<Vec<F::Output>, Error>
+    out: &mut Vec<F::Output>,
+    task: &mut Option<&'static str>,
+) -> Result<(), Error>
 where
     F: Function<A>,
     A: Send + 'static,
@@ -33,60 +81,76 @@ where
             let failed: Mutex<Option<Error>> = Mutex::new(None);
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 pool.install(|| {
-                    items
-                        .into_par_iter()
-                        .enumerate()
-                        .with_min_len(batch)
-                        .with_max_len(batch)
-                        .map(|(index, item)| {
-                            catch_unwind(AssertUnwindSafe(|| item.call())).unwrap_or_else(
-                                |payload| {
-                                    let mut failed = lock(&failed);
-                                    if failed
-                                        .as_ref()
-                                        .and_then(Error::index)
-                                        .is_none_or(|i| index < i)
-                                    {
-                                        *failed = Some(Error::Panicked {
-                                            index,
-                                            message: panic_message(&*payload),
-                                        });
-                                    }
-                                    drop(failed);
-                                    resume_unwind(payload)
-                                },
-                            )
-                        })
-                        .collect::<Vec<_>>()
+                    // Indexed: rayon writes each result straight into its slot.
+                    out.par_extend(
+                        items
+                            .into_par_iter()
+                            .enumerate()
+                            .with_min_len(batch)
+                            .with_max_len(batch)
+                            .map(|(index, item)| {
+                                catch_unwind(AssertUnwindSafe(|| item.call())).unwrap_or_else(
+                                    |payload| {
+                                        record(&failed, index, &*payload);
+                                        resume_unwind(payload)
+                                    },
+                                )
+                            }),
+                    )
                 })
             }));
-            match outcome {
-                Ok(results) => Ok(results),
-                Err(payload) => Err(lock(&failed).take().unwrap_or_else(|| Error::Panicked {
+            outcome.map_err(|payload| {
+                lock(&failed).take().unwrap_or_else(|| Error::Panicked {
                     index: 0,
                     message: panic_message(&*payload),
-                })),
-            }
-        }
-        Workers::Threads(pool) => pool
-            .map(|item: Delayed<F, A>| item.call(), items, batch)
-            .map_err(|e| match e.kind() {
-                crate::pool::TaskErrorKind::Panicked => Error::Panicked {
-                    index: e.index(),
-                    message: e.message().to_owned(),
-                },
-                _ => Error::Backend(e.to_string()),
-            }),
-        Workers::Processes(pool) => {
-            if items.is_empty() {
-                return Ok(Vec::new());
-            }
-            let runner = process_runner(&items)?;
-            let args = task_args(items, runner.name, 0)?;
-            (runner.map)(pool, args, batch).map_err(|e| {
-                let index = e.index();
-                Error::from_process(e, index, runner.name)
+                })
             })
         }
+        Workers::Threads(pool) => {
+            let results = pool
+                .map(|item: Delayed<F, A>| item.call(), items, batch)
+                .map_err(|e| match e.kind() {
+                    crate::pool::TaskErrorKind::Panicked => Error::Panicked {
+                        index: e.index(),
+                        message: e.message().to_owned(),
+                    },
+                    _ => Error::Backend(e.to_string()),
+                })?;
+            out.extend(results);
+            Ok(())
+        }
+        Workers::Processes(pool) => {
+            let runner = process_runner(&items)?;
+            let expected = *task.get_or_insert(runner.name);
+            if runner.name != expected {
+                return Err(Error::MixedTasks {
+                    first: expected,
+                    other: runner.name,
+                    index: 0,
+                });
+            }
+            let args = task_args(items, runner.name, 0)?;
+            let results = (runner.map)(pool, args, batch).map_err(|e| {
+                let index = e.index();
+                Error::from_process(e, index, runner.name)
+            })?;
+            out.extend(results);
+            Ok(())
+        }
+    }
+}
+
+/// Keeps the panic of the lowest index seen.
+fn record(failed: &Mutex<Option<Error>>, index: usize, payload: &(dyn std::any::Any + Send)) {
+    let mut failed = lock(failed);
+    if failed
+        .as_ref()
+        .and_then(Error::index)
+        .is_none_or(|i| index < i)
+    {
+        *failed = Some(Error::Panicked {
+            index,
+            message: panic_message(payload),
+        });
     }
 }
