@@ -67,14 +67,15 @@
 //! system call on each side.
 //!
 //! Measured with `cargo run --release -p runtime --example futures_overhead`
-//! (2 workers, trivial tasks, 100 000 submitted and then collected in order, as
-//! `[ex.submit(f, i) for i in ...]` then `[f.result() for f in futures]`), on
-//! the course's 2-core VM while other builds ran now and then:
+//! (2 workers, trivial tasks; 100 000 submitted and then collected in order, as
+//! `[ex.submit(f, i) for i in ...]` then `[f.result() for f in futures]`, or
+//! one at a time; medians of 7) on the course's 2-core VM. The first figure is
+//! from a quiet moment, the range from four runs while other builds came and went:
 //!
 //! | executor | `submit` + `result`, per task | one task at a time (round trip) |
 //! |---|---|---|
-//! | [`ThreadExecutor`] | 0.5–1.3 µs | 3–12 µs |
-//! | [`ProcessExecutor`] | 2.5–5 µs | 25–60 µs |
+//! | [`ThreadExecutor`] | 0.44 µs (0.24–0.44) | 0.75 µs (0.75–7.6) |
+//! | [`ProcessExecutor`] | 0.56 µs (0.56–0.94) | 15 µs (15–60) |
 //!
 //! For scale, the chapter's Python `ThreadPoolExecutor` takes about 21 µs per
 //! task on the same machine and its `ProcessPoolExecutor` about 106 µs.

@@ -27,8 +27,8 @@ use crate::process::{PoolError, PoolStats, ProcessPool, Task};
 ///
 /// Each [`submit`](Self::submit) costs what one task costs on the pool (the
 /// argument serialized on the calling thread, a frame each way, the pool's
-/// threads waking) plus the future: a few microseconds per task when many are
-/// in flight, a full round trip (about 20 µs) for a lone task.
+/// threads waking) plus the future: under a microsecond per task when many are
+/// in flight, a full round trip (15–60 µs on the course's VM) for a lone task.
 ///
 /// A task counts as running once the pool has written it to a worker's pipe
 /// (a worker keeps a few tasks in hand), and from then on cannot be cancelled:

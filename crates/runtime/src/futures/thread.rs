@@ -25,7 +25,7 @@ use crate::process::Task;
 ///
 /// Each [`submit`](Self::submit) costs two allocations (the future's shared
 /// state and the boxed task), one lock of the pool's queue, and a wake-up
-/// system call only when every worker sleeps; about a microsecond in all (see
+/// system call only when every worker sleeps; under a microsecond in all (see
 /// the [module docs](super) for measurements).
 ///
 /// Dropping it shuts it down and waits, as leaving Python's
