@@ -63,7 +63,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let rounds = p.rounds_per_task;
         let label = format!("{} · batch_size = {}", p.backend, p.batch_size);
         let (results, timing) = ctx.measure(&label, || {
-            parallel.run((0..p.tasks).map(|i| delayed(SPIN)((i, rounds))))
+            parallel.run((0..p.tasks).map(|i| delayed(&SPIN)((i, rounds))))
         });
         let results = results?;
         let stats = parallel.last_run();
