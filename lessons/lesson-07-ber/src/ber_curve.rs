@@ -213,8 +213,21 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let several = curves.len() > 1;
     for (c, ((plan, workers, order), members)) in curves.iter().enumerate() {
         let ebn0s: Vec<f64> = members.iter().map(|&i| points[i].params.ebn0_db).collect();
+        // A curve is named by its swept keys other than ebn0_db ("workers=2").
+        let name: Vec<String> = points[members[0]]
+            .sweep
+            .0
+            .iter()
+            .filter(|(k, _)| k != "ebn0_db")
+            .map(|(k, v)| format!("{k}={}", lab::report::format_value(v)))
+            .collect();
+        let name = if name.is_empty() {
+            format!("curve {}", c + 1)
+        } else {
+            name.join(",")
+        };
         let label = if several {
-            format!("curve {} of {}", c + 1, curves.len())
+            name.clone()
         } else {
             "SNR points".to_string()
         };
@@ -252,11 +265,11 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             );
         }
 
-        let key = |name: &str| {
+        let key = |key: &str| {
             if several {
-                format!("{name}[curve {}]", c + 1)
+                format!("{key}[{name}]")
             } else {
-                name.to_string()
+                key.to_string()
             }
         };
         let secs = curve.wall.as_secs_f64();
@@ -270,12 +283,12 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .filter(|p| p.errors > 0)
             .map(|p| (p.ebn0_db, p.ber()))
             .collect();
-        let name = if several {
-            format!("simulated, curve {}", c + 1)
+        let series = if several {
+            format!("simulated, {name}")
         } else {
             "simulated".to_string()
         };
-        simulated_series.push(Series::new(name, Style::Points, simulated));
+        simulated_series.push(Series::new(series, Style::Points, simulated));
     }
     report.rows = rows
         .into_iter()
