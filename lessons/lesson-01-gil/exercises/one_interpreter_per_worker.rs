@@ -15,8 +15,11 @@
 //!
 //! Check your work: `cargo xtask check lesson-01`.
 //! Stuck? `cargo xtask hint one_interpreter_per_worker`.
+//!
+//! [`Interpreter`]: runtime::gil::Interpreter
+//! [`Interpreter::stats`]: runtime::gil::Interpreter::stats
 
-use runtime::gil::{GilStats, Interpreter, Python};
+use runtime::gil::{GilStats, Python};
 
 /// Given: a CPU-bound interpreted task, `steps` steps from `seed`. Every step
 /// needs the lock of the interpreter that `py` belongs to.
@@ -43,7 +46,8 @@ pub struct Run {
 
 /// Runs `task(py, t)` for `t` in `0..tasks` on `workers` threads. Worker `w` does
 /// a contiguous share of the tasks (shares differ in length by at most one, in
-/// order: worker 0 the first ones) on an [`Interpreter`] of its own.
+/// order: worker 0 the first ones) on an
+/// [`Interpreter`](runtime::gil::Interpreter) of its own.
 ///
 /// # Panics
 /// If `workers` is zero.

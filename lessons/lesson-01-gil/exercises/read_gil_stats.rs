@@ -14,8 +14,10 @@
 //!   the lock over only when forced (share near 1); threads that wait on I/O give
 //!   it away before anyone has to ask (share near 0).
 //! - `wait_ns` adds up the time every thread spent queued for the lock. Divided by
-//!   the run's wall time it is how many threads were waiting, on average: with N
-//!   CPU-bound threads on one lock, close to N − 1. They exist, but they don't run.
+//!   the run's wall time it is how many threads were waiting, on average. With N
+//!   CPU-bound threads on one lock it heads for N − 1 (a little less, as a thread
+//!   that has just handed the lock over is not queued yet): the threads exist,
+//!   but only one of them runs.
 //!
 //! Check your work: `cargo xtask check lesson-01`.
 //! Stuck? `cargo xtask hint read_gil_stats`.

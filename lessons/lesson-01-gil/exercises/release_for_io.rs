@@ -5,10 +5,10 @@
 //! CPython's blocking calls (`socket.recv`, `time.sleep`, file reads) release the
 //! lock around it (`Py_BEGIN_ALLOW_THREADS` … `Py_END_ALLOW_THREADS`), and while
 //! one thread waits the others run. A wait made with the lock held, as in a C
-//! extension that forgets to release it, keeps every other thread out: four
-//! threads then take four times as long as one would need, because the waits
-//! happen one after another instead of together (`io-bound` with
-//! `release_lock = false` shows it).
+//! extension that forgets to release it, keeps every other thread out: the
+//! waits of four threads then happen one after another instead of together, and
+//! the four take as long as one thread doing every download in turn (`io-bound`
+//! with `release_lock = false` shows it).
 //!
 //! Write `download` so that it waits with the lock released
 //! ([`Python::allow_threads`]), and `download_all` to run many downloads on

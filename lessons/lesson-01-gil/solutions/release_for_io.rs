@@ -55,7 +55,7 @@ where
     let parts = scoped_workers(workers, |w| {
         interp.with_gil(|py| {
             chunk(n, workers, w)
-                .map(|id| download(py, id, |request| fetch(request)))
+                .map(|id| download(py, id, fetch))
                 .collect::<Vec<_>>()
         })
     });
