@@ -726,6 +726,10 @@ pub(crate) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
 fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condvar) {
     os::block_sigpipe_on_this_thread();
     let mut pipe = BufWriter::with_capacity(256 << 10, pipe);
+    shared
+        .counters
+        .bytes_sent
+        .fetch_add(shared.init_frame.len() as u64, Ordering::Relaxed);
     if pipe
         .write_all(&shared.init_frame)
         .and_then(|()| pipe.flush())
@@ -733,10 +737,6 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
     {
         return; // the worker is gone; its reader reports it
     }
-    shared
-        .counters
-        .bytes_sent
-        .fetch_add(shared.init_frame.len() as u64, Ordering::Relaxed);
     let mut frames: Vec<Vec<u8>> = Vec::new();
     let mut nudge: Vec<Arc<Condvar>> = Vec::new();
     loop {
@@ -837,10 +837,18 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
         for cv in nudge.drain(..) {
             cv.notify_one();
         }
-        let mut sent = 0;
-        let count = frames.len() as u64;
+        // Counted before they are written: a worker can answer, and the caller
+        // read `stats()`, before this thread gets back from the write.
+        let sent: usize = frames.iter().map(Vec::len).sum();
+        shared
+            .counters
+            .bytes_sent
+            .fetch_add(sent as u64, Ordering::Relaxed);
+        shared
+            .counters
+            .messages_sent
+            .fetch_add(frames.len() as u64, Ordering::Relaxed);
         for frame in frames.drain(..) {
-            sent += frame.len();
             if pipe.write_all(&frame).is_err() {
                 return; // the worker died; its reader breaks the pool
             }
@@ -849,14 +857,6 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
         if pipe.flush().is_err() {
             return;
         }
-        shared
-            .counters
-            .bytes_sent
-            .fetch_add(sent as u64, Ordering::Relaxed);
-        shared
-            .counters
-            .messages_sent
-            .fetch_add(count, Ordering::Relaxed);
         let slot_retiring = shared
             .lock()
             .workers
