@@ -8,9 +8,7 @@
 //! [`crate::simulate`]); only `point_ms` and `done_order` say how the run went.
 
 use crate::erfc::bpsk_ber;
-use crate::simulate::{
-    Ended, MAX_EBN0_DB, MIN_EBN0_DB, Point, PointPlan, family_index, simulate_point,
-};
+use crate::simulate::{MAX_EBN0_DB, MIN_EBN0_DB, Point, PointPlan, family_index, simulate_point};
 use anyhow::{Context, bail};
 use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
 use runtime::futures::{ThreadExecutor, as_completed};
@@ -329,13 +327,6 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     report.note("the rows are the same for any workers, threads_per_point and order: each point draws from its own stream family, chunk by chunk; only point_ms and done_order change");
     report.note("as_completed hands points back as they finish: the cheap low-SNR points first, the costly high-SNR ones last");
     Ok(report)
-}
-
-/// `Ended` as the table shows it.
-impl std::fmt::Display for Ended {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 #[cfg(test)]
