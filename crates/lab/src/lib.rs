@@ -23,6 +23,6 @@ pub mod sweep;
 pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind};
 pub use measure::{Machine, Repeats, Timing};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};
-pub use plot::{Plot, Scale, Series, Style};
+pub use plot::{Legend, Plot, Scale, Series, Style};
 pub use report::{Report, Row};
 pub use serde_json::Value;

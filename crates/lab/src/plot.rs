@@ -42,6 +42,16 @@ impl Scale {
     }
 }
 
+/// Where the legend goes: the corner the data leaves free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Legend {
+    #[default]
+    UpperLeft,
+    UpperRight,
+    LowerLeft,
+    LowerRight,
+}
+
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -88,6 +98,7 @@ pub struct Plot {
     pub x_scale: Scale,
     pub y_scale: Scale,
     pub series: Vec<Series>,
+    pub legend: Legend,
 }
 
 impl Plot {
@@ -104,6 +115,7 @@ impl Plot {
             x_scale: Scale::Linear,
             y_scale: Scale::Linear,
             series: Vec::new(),
+            legend: Legend::default(),
         }
     }
 
@@ -115,6 +127,12 @@ impl Plot {
     pub fn scales(mut self, x: Scale, y: Scale) -> Plot {
         self.x_scale = x;
         self.y_scale = y;
+        self
+    }
+
+    /// Puts the legend in another corner (falling curves want the upper right).
+    pub fn legend(mut self, legend: Legend) -> Plot {
+        self.legend = legend;
         self
     }
 
@@ -192,7 +210,12 @@ impl Plot {
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
+                .position(match self.legend {
+                    Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
+                    Legend::UpperRight => SeriesLabelPosition::UpperRight,
+                    Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
+                    Legend::LowerRight => SeriesLabelPosition::LowerRight,
+                })
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.4))
                 .draw()?;
