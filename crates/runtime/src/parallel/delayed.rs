@@ -25,7 +25,7 @@ use crate::process::{ProcessPool, Task, TaskError as ProcessTaskError};
 /// name in its own copy of the program, as pickle finds a function by its
 /// module and name. A closure sent to the process backend is refused with
 /// [`Error::NotATask`](super::Error::NotATask), the Rust side of Python's
-/// "Can't pickle <lambda>".
+/// `Can't pickle <lambda>`.
 ///
 /// Several arguments travel as one tuple: `delayed(|(a, b): (u64, u64)| a + b)((1, 2))`.
 pub trait Function<A>: Send + Sync + 'static {
