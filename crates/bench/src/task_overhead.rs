@@ -59,6 +59,33 @@ pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     tasks.register(&TASK);
 }
 
+/// Times `run` like `Ctx::measure` (warm-up, then timed repeats), giving each run
+/// a fresh `Vec` of the inputs `0..n` made before its clock starts.
+fn timed<T>(
+    ctx: &Ctx,
+    label: &str,
+    n: u64,
+    mut run: impl FnMut(Vec<u64>) -> T,
+) -> (T, lab::Timing) {
+    ctx.status(label);
+    for _ in 0..ctx.plan.warmup {
+        std::hint::black_box(run((0..n).collect()));
+    }
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..ctx.plan.repeats.max(1) {
+        let items: Vec<u64> = (0..n).collect();
+        let start = std::time::Instant::now();
+        let value = std::hint::black_box(run(items));
+        times.push(start.elapsed());
+        last = Some(value);
+    }
+    (
+        last.expect("one timed run"),
+        lab::Timing::from_durations(&times),
+    )
+}
+
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     use rayon::prelude::*;
     let mut report = Report::new();
@@ -81,38 +108,37 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let mut ns = Vec::new();
         for &(mode, _) in MODES {
             let label = format!("{mode}, {workers} workers");
-            let (sum, t) = ctx.measure(&label, || -> anyhow::Result<u64> {
+            // Every run gets the same owned input, made before the clock starts: the
+            // pool and Parallel take their items by value, rayon and std borrow or
+            // consume them, and none pays for building them.
+            let (sum, t) = timed(ctx, &label, n, |items| -> anyhow::Result<u64> {
                 Ok(match mode {
                     "std-thread-scope" => runtime::parallel::scoped_workers(workers, |w| {
                         let r = runtime::parallel::chunk(n, workers, w);
-                        r.map(task)
+                        items[r.start as usize..r.end as usize]
+                            .iter()
+                            .map(|&x| task(x))
                             .collect::<Vec<_>>()
                             .iter()
                             .fold(0u64, |a, &b| a.wrapping_add(b))
                     })
                     .into_iter()
                     .fold(0, u64::wrapping_add),
-                    "rayon-par-iter" => rayon_pool.install(|| {
-                        checksum(
-                            &(0..n as usize)
-                                .into_par_iter()
-                                .map(|i| task(i as u64))
-                                .collect::<Vec<_>>(),
-                        )
-                    }),
+                    "rayon-par-iter" => rayon_pool
+                        .install(|| checksum(&items.into_par_iter().map(task).collect::<Vec<_>>())),
                     "rayon-par-iter-max-len-1" => rayon_pool.install(|| {
                         checksum(
-                            &(0..n as usize)
+                            &items
                                 .into_par_iter()
                                 .with_max_len(1)
-                                .map(|i| task(i as u64))
+                                .map(task)
                                 .collect::<Vec<_>>(),
                         )
                     }),
                     "rayon-scope-spawn" => {
                         let sum = AtomicU64::new(0);
                         rayon_pool.scope(|s| {
-                            for x in 0..n {
+                            for x in items {
                                 let sum = &sum;
                                 s.spawn(move |_| {
                                     sum.fetch_add(task(x), Ordering::Relaxed);
@@ -121,12 +147,12 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                         });
                         sum.into_inner()
                     }
-                    "pool-map-auto" => checksum(&pool.map(task, 0..n, None)?),
-                    "pool-map-chunksize-1" => checksum(&pool.map(task, 0..n, 1)?),
+                    "pool-map-auto" => checksum(&pool.map(task, items, None)?),
+                    "pool-map-chunksize-1" => checksum(&pool.map(task, items, 1)?),
                     "pool-execute" => {
                         let sum = std::sync::Arc::new(AtomicU64::new(0));
                         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-                        for x in 0..n {
+                        for x in items {
                             let sum = sum.clone();
                             let done_tx = done_tx.clone();
                             pool.execute(move || {
@@ -140,17 +166,25 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                         sum.load(Ordering::Relaxed)
                     }
                     "futures-submit-result" => {
-                        let futures: Vec<_> =
-                            (0..n).map(|x| executor.submit(move || task(x))).collect();
+                        let futures: Vec<_> = items
+                            .into_iter()
+                            .map(|x| executor.submit(move || task(x)))
+                            .collect();
                         let mut sum = 0u64;
                         for f in futures {
                             sum = sum.wrapping_add(f.result()?);
                         }
                         sum
                     }
-                    "parallel-rayon" => checksum(&par_rayon.run((0..n).map(delayed(task)))?),
-                    "parallel-threads" => checksum(&par_threads.run((0..n).map(delayed(task)))?),
-                    "parallel-processes" => checksum(&par_procs.run((0..n).map(delayed(&TASK)))?),
+                    "parallel-rayon" => {
+                        checksum(&par_rayon.run(items.into_iter().map(delayed(task)))?)
+                    }
+                    "parallel-threads" => {
+                        checksum(&par_threads.run(items.into_iter().map(delayed(task)))?)
+                    }
+                    "parallel-processes" => {
+                        checksum(&par_procs.run(items.into_iter().map(delayed(&TASK)))?)
+                    }
                     other => anyhow::bail!("unknown mode {other}"),
                 })
             });
