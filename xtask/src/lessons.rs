@@ -1,4 +1,4 @@
-//! The lessons this driver knows, and those still to come.
+//! The lessons this driver knows, and the process-pool tasks they register.
 
 /// Every lesson with experiments, in course order.
 pub fn all() -> Vec<lab::Lesson> {
@@ -22,6 +22,3 @@ pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     lesson_03_futures::register_tasks(tasks);
     lesson_04_parallel_loops::register_tasks(tasks);
 }
-
-/// Lessons of the course not built yet: (id, title).
-pub const PLANNED: &[(&str, &str)] = &[];

@@ -6,24 +6,8 @@ use std::process::ExitCode;
 pub fn list(lesson: Option<&str>) -> ExitCode {
     let all = lessons::all();
     let Some(id) = lesson else {
-        let mut rows: Vec<(String, String)> = all
-            .iter()
-            .map(|l| {
-                (
-                    l.id.to_string(),
-                    format!("{}\n{:11}kinds: {}", l.title, "", kinds(l)),
-                )
-            })
-            .collect();
-        rows.extend(
-            lessons::PLANNED
-                .iter()
-                .filter(|(id, _)| !all.iter().any(|l| l.id == *id))
-                .map(|(id, t)| (id.to_string(), format!("(planned) {t}"))),
-        );
-        rows.sort();
-        for (id, text) in rows {
-            say!("{id:11}{text}");
+        for l in &all {
+            say!("{:11}{}\n{:11}kinds: {}", l.id, l.title, "", kinds(l));
         }
         say!(
             "\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it."

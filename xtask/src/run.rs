@@ -55,11 +55,7 @@ fn resolve(target: &str, all: &[lab::Lesson]) -> Result<PathBuf, String> {
         return Ok(lab::config::lesson_config_path(&workspace_root(), target));
     }
     let ids: Vec<&str> = all.iter().map(|l| l.id).collect();
-    let planned = lessons::PLANNED.iter().find(|(id, _)| *id == target);
-    let mut message = match planned {
-        Some((_, title)) => format!("{target} ({title}) is planned but not built yet"),
-        None => format!("unknown lesson \"{target}\""),
-    };
+    let mut message = format!("unknown lesson \"{target}\"");
     message.push_str(&format!("\n  = lessons you can run: {}", ids.join(", ")));
     message.push_str("\n  = or give the path of a config file, e.g. configs/my-study.toml");
     Err(message)
