@@ -364,7 +364,7 @@ where
             Sizing::Fixed(n) => (*n, false),
         };
         let lookahead = size.saturating_mul(self.n_jobs).max(1);
-        let mut taken: Vec<Delayed<F, A>> = self.input.by_ref().take(lookahead).collect();
+        let taken: Vec<Delayed<F, A>> = self.input.by_ref().take(lookahead).collect();
         if taken.len() < lookahead {
             self.exhausted = true;
         }
@@ -378,12 +378,24 @@ where
         };
         let mut first = self.next_index;
         self.next_index += taken.len();
-        while !taken.is_empty() {
-            let rest = taken.split_off(per_batch.min(taken.len()));
-            let items = std::mem::replace(&mut taken, rest);
-            let len = items.len();
-            self.ready.push_back(Batch { first, items });
-            first += len;
+        if taken.len() <= per_batch {
+            self.ready.push_back(Batch {
+                first,
+                items: taken,
+            });
+        } else {
+            // Each task moves once (splitting off the rest again and again
+            // would move the tail once per batch).
+            let mut tasks = taken.into_iter();
+            loop {
+                let items: Vec<Delayed<F, A>> = tasks.by_ref().take(per_batch).collect();
+                if items.is_empty() {
+                    break;
+                }
+                let len = items.len();
+                self.ready.push_back(Batch { first, items });
+                first += len;
+            }
         }
         self.ready.pop_front()
     }
