@@ -33,12 +33,15 @@
 //!
 //! | batch size | rayon | thread pool | process pool |
 //! |---|---|---|---|
-//! | 1 | 75 ns | 24 ns | 630 ns |
-//! | 8 | 46 ns | 21 ns | 146 ns |
-//! | 64 | 35 ns | 20 ns | 81 ns |
-//! | 4096 | 18 ns | 18 ns | 74 ns |
-//! | `Auto` (94–131 batches) | 25 ns | 27 ns | 70 ns |
+//! | 1 | 49 ns | 25 ns | 420 ns |
+//! | 8 | 23 ns | 21 ns | 125 ns |
+//! | 64 | 20 ns | 20 ns | 85 ns |
+//! | 4096 | 18 ns | 18 ns | 73 ns |
+//! | `Auto` (94–133 batches) | 20 ns | 20 ns | 70 ns |
 //! | rayon's own `par_iter().map().collect()` | 16 ns | | |
+//!
+//! The figures move between runs, the process pool's most; ratios within one
+//! run are steadier than the figures themselves.
 //!
 //! A fixed size runs on the backend's own chunked map: rayon pays for a split
 //! per batch, the thread pool for a claim on its shared job, the process pool
