@@ -8,6 +8,9 @@
 //!
 //! Run with `cargo test -p runtime --test futures_process [-- name-filter]`.
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -287,7 +290,7 @@ fn a_killed_worker_fails_every_pending_future_and_nothing_hangs() {
 
 // ---- runner ------------------------------------------------------------------
 
-type Test = (&'static str, fn());
+use harness::Test;
 
 const TESTS: &[Test] = &[
     (
@@ -340,46 +343,5 @@ fn main() {
             .register(&SLEEP_MS);
     });
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let selected: Vec<&Test> = TESTS
-        .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    let started = Instant::now();
-    let mut failed = Vec::new();
-    for &&(name, test) in &selected {
-        let (tx, rx) = mpsc::channel();
-        let t0 = Instant::now();
-        let handle = thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                let outcome = std::panic::catch_unwind(test);
-                let _ = tx.send(outcome.is_ok());
-            })
-            .expect("start a test thread");
-        match rx.recv_timeout(TEST_DEADLINE) {
-            Ok(true) => println!("test {name} ... ok ({:.2?})", t0.elapsed()),
-            Ok(false) => {
-                println!("test {name} ... FAILED");
-                failed.push(name);
-            }
-            Err(_) => {
-                println!("test {name} ... HUNG (no result after {TEST_DEADLINE:?}); stopping");
-                std::process::exit(1);
-            }
-        }
-        let _ = handle.join();
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len(),
-        started.elapsed()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    harness::run(TESTS, TEST_DEADLINE);
 }

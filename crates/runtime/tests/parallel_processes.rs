@@ -6,9 +6,10 @@
 //!
 //! Run with `cargo test -p runtime --test parallel_processes [-- name-filter]`.
 
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+#[path = "support/harness.rs"]
+mod harness;
+
+use std::time::Duration;
 
 use runtime::parallel::{Backend, BatchSize, Error, Parallel, delayed};
 use runtime::process::{Task, worker_guard};
@@ -236,7 +237,7 @@ fn auto_batches_make_few_messages_for_tiny_tasks() {
     );
 }
 
-type Test = (&'static str, fn());
+use harness::Test;
 
 const TESTS: &[Test] = &[
     (
@@ -290,48 +291,5 @@ fn main() {
             .register(&DOUBLE);
     });
 
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let selected: Vec<&Test> = TESTS
-        .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    let started = Instant::now();
-    let mut failed = Vec::new();
-    for &&(name, test) in &selected {
-        let (tx, rx) = mpsc::channel();
-        let t0 = Instant::now();
-        let handle = thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                let outcome = std::panic::catch_unwind(test);
-                let _ = tx.send(outcome.is_ok());
-            })
-            .expect("start a test thread");
-        match rx.recv_timeout(TEST_DEADLINE) {
-            Ok(true) => println!("test {name} ... ok ({:.2?})", t0.elapsed()),
-            Ok(false) => {
-                println!("test {name} ... FAILED");
-                failed.push(name);
-            }
-            Err(_) => {
-                println!("test {name} ... HUNG (no result after {TEST_DEADLINE:?}); stopping");
-                std::process::exit(1);
-            }
-        }
-        let _ = handle.join();
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len(),
-        started.elapsed()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    harness::run(TESTS, TEST_DEADLINE);
 }

@@ -8,6 +8,9 @@
 //!
 //! Run with `cargo test -p runtime --test process_pool [-- name-filter]`.
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -797,7 +800,7 @@ fn printing_before_the_guard_is_a_clear_startup_error() {
 
 // ---- runner ------------------------------------------------------------------
 
-type Test = (&'static str, fn());
+use harness::Test;
 
 const TESTS: &[Test] = &[
     (
@@ -948,45 +951,5 @@ fn main() {
         return;
     }
 
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let selected: Vec<&Test> = TESTS
-        .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    let started = Instant::now();
-    let mut failed = Vec::new();
-    for &&(name, test) in &selected {
-        let (tx, rx) = mpsc::channel();
-        let t0 = Instant::now();
-        let handle = thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                let outcome = std::panic::catch_unwind(test);
-                let _ = tx.send(outcome.is_ok());
-            })
-            .unwrap();
-        match rx.recv_timeout(TEST_DEADLINE) {
-            Ok(true) => println!("test {name} ... ok ({:.2?})", t0.elapsed()),
-            Ok(false) => {
-                println!("test {name} ... FAILED");
-                failed.push(name);
-            }
-            Err(_) => {
-                println!("test {name} ... HUNG (no result after {TEST_DEADLINE:?}); stopping");
-                std::process::exit(1);
-            }
-        }
-        let _ = handle.join();
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len(),
-        started.elapsed()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+    harness::run(TESTS, TEST_DEADLINE);
 }
