@@ -10,6 +10,7 @@ pub fn all() -> Vec<lab::Lesson> {
         lesson_05_amdahl_gustafson::lesson(),
         lesson_06_monte_carlo::lesson(),
         lesson_07_ber::lesson(),
+        lesson_08_mpi::lesson(),
     ]
 }
 

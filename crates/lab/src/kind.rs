@@ -54,6 +54,13 @@ pub trait Kind: Send + Sync {
     /// Types and range-checks one point's params.
     fn check(&self, table: &toml::Table) -> Result<(), KeyError>;
     fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report>;
+    /// What the kind needs beyond Rust (an MPI installation, say), checked before
+    /// any experiment of a run starts: `Err(message)` stops the run as bad input
+    /// (exit code 2) with that message. Most kinds need nothing; see
+    /// [`with_preflight`].
+    fn preflight(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A sweep point with its params typed.
@@ -86,6 +93,42 @@ struct TypedKind<P> {
 /// Declares an experiment kind from its params type and run function.
 pub fn kind<P: Params>(name: &'static str, about: &'static str, run: RunFn<P>) -> Box<dyn Kind> {
     Box::new(TypedKind { name, about, run })
+}
+
+/// A kind that needs something beyond Rust: `check` runs before any experiment of
+/// a run starts (see [`Kind::preflight`]), and its `Err(message)` says what is
+/// missing and how to install it. `cargo xtask list` does not call it.
+pub fn with_preflight(kind: Box<dyn Kind>, check: fn() -> Result<(), String>) -> Box<dyn Kind> {
+    Box::new(Preflighted { kind, check })
+}
+
+struct Preflighted {
+    kind: Box<dyn Kind>,
+    check: fn() -> Result<(), String>,
+}
+
+impl Kind for Preflighted {
+    fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+    fn about(&self) -> &'static str {
+        self.kind.about()
+    }
+    fn keys(&self) -> Vec<KeyDoc> {
+        self.kind.keys()
+    }
+    fn defaults(&self) -> toml::Table {
+        self.kind.defaults()
+    }
+    fn check(&self, table: &toml::Table) -> Result<(), KeyError> {
+        self.kind.check(table)
+    }
+    fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report> {
+        self.kind.run(ctx, points)
+    }
+    fn preflight(&self) -> Result<(), String> {
+        (self.check)()
+    }
 }
 
 fn typed<P: Params>(table: &toml::Table) -> Result<P, KeyError> {

@@ -20,7 +20,7 @@ pub mod run;
 pub mod scaling;
 pub mod sweep;
 
-pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind};
+pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight};
 pub use measure::{Machine, Repeats, Timing};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};
 pub use plot::{Legend, Plot, Scale, Series, Style};

@@ -1,0 +1,247 @@
+//! Starting ranks: what the driver does for every sweep point of this lesson.
+//!
+//! An MPI program is not started like other programs. A *launcher* (`mpirun`,
+//! `mpiexec`, or Slurm's `srun` on a cluster) starts `n` copies of it, the
+//! *ranks*, wires them together, and waits for all of them. This module finds
+//! the MPI installation ([`preflight`]), builds the rank program ([`build`]),
+//! composes the launcher's command line ([`mpi`]) and runs it ([`process`]):
+//!
+//! ```text
+//! cargo xtask run lesson-08
+//!   └─ for each sweep point:  mpirun -n <workers> lesson-08-rank '<job as JSON>'
+//!        ├─ rank 0 ─┐
+//!        ├─ rank 1 ─┼─ MPI messages between them
+//!        └─ rank …  ┘  rank 0 prints "parlab-result: <JSON>"; the driver reads it
+//! ```
+//!
+//! What it costs: starting a launch takes a few tenths of a second (the launcher
+//! starts its daemons, the ranks connect); every timing is taken *inside* the
+//! ranks with `MPI_Wtime`, so it does not include that.
+
+pub mod build;
+pub mod mpi;
+pub mod process;
+
+use crate::job::{Job, RESULT_MARK};
+pub use mpi::{Flavour, Launcher, Transport};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The `launcher_args` key: words passed to the launcher as they are.
+pub type LauncherArgs = Vec<String>;
+
+/// How to install MPI, one line per platform: part of every "MPI is missing" error.
+pub const INSTALL_HINT: &str = "install MPI, then run again:\n      \
+     Debian/Ubuntu:  sudo apt-get install openmpi-bin libopenmpi-dev libclang-dev\n      \
+     Fedora:         sudo dnf install openmpi openmpi-devel clang-devel, then module load mpi/openmpi-x86_64\n      \
+     macOS:          brew install open-mpi llvm\n      \
+     a cluster:      module load openmpi   (`module avail mpi` lists what yours calls it)";
+
+/// The launchers the lesson can use, in the order it looks for them.
+const LAUNCHERS: [Launcher; 3] = [Launcher::Mpirun, Launcher::Mpiexec, Launcher::Srun];
+
+/// Checks that an MPI installation is there and builds the rank program: run
+/// before any experiment of this lesson (see `lab::with_preflight`). The error
+/// says what is missing and how to install it.
+pub fn preflight() -> Result<(), String> {
+    missing_mpi(&std::env::var_os("PATH").unwrap_or_default()).map_or(Ok(()), Err)?;
+    build::rank_program().map(drop)
+}
+
+/// The "MPI is missing" message when no launcher is on the search path `path`.
+pub fn missing_mpi(path: &std::ffi::OsStr) -> Option<String> {
+    if LAUNCHERS
+        .iter()
+        .any(|l| mpi::find_in(path, l.program()).is_some())
+    {
+        return None;
+    }
+    Some(format!(
+        "lesson-08 runs on MPI, and no MPI was found: none of mpirun, mpiexec or srun is on PATH.\n  \
+         = {INSTALL_HINT}\n  \
+         = the other lessons need none of this, and `cargo xtask list lesson-08` works without it"
+    ))
+}
+
+/// The launch keys every kind of this lesson shares (see `mpi_params!`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub launcher: Launcher,
+    pub hostfile: String,
+    pub launcher_args: Vec<String>,
+    pub timeout_s: u64,
+}
+
+/// What a launch brought back.
+#[derive(Debug)]
+pub struct Ran<R> {
+    /// Rank 0's result.
+    pub result: R,
+    /// The command that ran, as a shell would show it.
+    pub command: String,
+    /// Why each special flag is on the command line (run as root, oversubscribed).
+    pub why: Vec<String>,
+}
+
+/// Starts `ranks` ranks running `job`, and returns rank 0's result.
+///
+/// Errors when the launcher is missing, a rank fails or dies (with the end of
+/// what the launcher printed), rank 0 prints no result, the deadline
+/// (`timeout_s`) passes, or the run is interrupted; in every case no launcher
+/// or rank process is left running.
+pub fn run<R: DeserializeOwned>(
+    settings: &Settings,
+    ranks: usize,
+    transport: Transport,
+    job: &Job,
+) -> anyhow::Result<Ran<R>> {
+    use anyhow::Context as _;
+    let launcher = settings.launcher.overridden()?;
+    let program = mpi::find(launcher.program()).with_context(|| {
+        format!(
+            "the launcher `{}` is not on PATH (the `launcher` key picks mpirun, mpiexec or srun)",
+            launcher.program()
+        )
+    })?;
+    let hostfile = (!settings.hostfile.is_empty()).then(|| Path::new(&settings.hostfile));
+    if let Some(file) = hostfile {
+        anyhow::ensure!(
+            launcher != Launcher::Srun,
+            "hostfile = \"{}\" is for mpirun and mpiexec; srun takes its nodes from the Slurm allocation",
+            file.display()
+        );
+        anyhow::ensure!(
+            file.is_file(),
+            "hostfile = \"{}\": no such file",
+            file.display()
+        );
+    }
+    let rank_program = build::rank_program().map_err(anyhow::Error::msg)?;
+    let rank_args = [serde_json::to_string(job)?];
+    let line = mpi::command_line(&mpi::Plan {
+        launcher,
+        flavour: flavour(&program),
+        program: &program,
+        ranks,
+        cores: mpi::physical_cores(),
+        running_as_root: running_as_root(),
+        hostfile,
+        transport,
+        extra_args: &settings.launcher_args,
+        rank_program: &rank_program,
+        rank_args: &rank_args,
+    });
+    let shown = line.shown.clone();
+    let timeout = Duration::from_secs(settings.timeout_s);
+    let finished = match process::run(&line, timeout)
+        .with_context(|| format!("starting {}", program.display()))?
+    {
+        Ok(finished) => finished,
+        Err(process::Stopped::Interrupted) => anyhow::bail!("interrupted: the ranks were stopped"),
+        Err(process::Stopped::Deadline { stderr }) => anyhow::bail!(
+            "no result after {} s (the timeout_s key), so the ranks were stopped\n{}",
+            settings.timeout_s,
+            tail(&stderr, 12)
+        ),
+    };
+    if !finished.status.success() {
+        anyhow::bail!(
+            "the ranks failed: {} ended with {} ({ranks} ranks, {})\n{}",
+            launcher.program(),
+            finished.status,
+            transport.name(),
+            tail(&finished.stderr, 16)
+        );
+    }
+    let line_of_result = finished
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(RESULT_MARK))
+        .with_context(|| {
+            format!(
+                "rank 0 printed no result ({shown})\n{}",
+                tail(&finished.stderr, 12)
+            )
+        })?;
+    let result = serde_json::from_str(line_of_result)
+        .with_context(|| format!("reading rank 0's result: {line_of_result}"))?;
+    Ok(Ran {
+        result,
+        command: shown,
+        why: line.why,
+    })
+}
+
+/// Keeps how the ranks were started in the report: the command of the last
+/// launch and why it carries special flags (both vary with the machine, so
+/// they are measured values, left out of snapshots).
+pub fn record<R>(report: &mut lab::Report, ran: &Ran<R>) {
+    report.summary_measured("launched_as", ran.command.as_str());
+    if !ran.why.is_empty() {
+        report.summary_measured("launch_flags", ran.why.join("; "));
+    }
+}
+
+/// The last `n` non-empty lines of `text`, indented, for an error message.
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.len().saturating_sub(n);
+    let shown: Vec<String> = lines[start..]
+        .iter()
+        .map(|l| format!("    | {l}"))
+        .collect();
+    if shown.is_empty() {
+        "    (it printed nothing on stderr)".into()
+    } else {
+        shown.join("\n")
+    }
+}
+
+/// The MPI behind a launcher, asked once per program.
+fn flavour(program: &Path) -> Flavour {
+    static KNOWN: Mutex<Option<HashMap<PathBuf, Flavour>>> = Mutex::new(None);
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    *known
+        .get_or_insert_with(HashMap::new)
+        .entry(program.to_path_buf())
+        .or_insert_with(|| Flavour::of(program))
+}
+
+/// Whether this process runs as root (its effective user id is 0).
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_launcher_the_message_says_what_to_install() {
+        let message = missing_mpi(std::ffi::OsStr::new("/nonexistent")).unwrap();
+        for needle in [
+            "no MPI was found",
+            "mpirun",
+            "apt-get install openmpi-bin libopenmpi-dev libclang-dev",
+            "dnf install openmpi",
+            "brew install open-mpi",
+            "module load openmpi",
+            "cargo xtask list lesson-08",
+        ] {
+            assert!(
+                message.contains(needle),
+                "missing {needle:?} in:\n{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn tails_keep_the_last_lines() {
+        assert_eq!(tail("a\n\nb\nc\n", 2), "    | b\n    | c");
+        assert!(tail("", 3).contains("nothing"));
+    }
+}
