@@ -14,6 +14,8 @@ use std::process::{Command, ExitCode};
 enum Status {
     Pass,
     NotStarted,
+    /// Needs something this machine lacks (MPI): the reason.
+    Skipped(String),
     Fail(String),
     DoesNotCompile(String),
 }
@@ -38,11 +40,13 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
     say!("checking {} {what}…\n", exercises.len());
     let mut next: Option<&Exercise> = None;
     let mut passed = 0;
+    let mut skipped: Option<String> = None;
     for e in &exercises {
         let status = run_one(e, solutions)?;
         let label = match &status {
             Status::Pass => "pass",
             Status::NotStarted => "not started",
+            Status::Skipped(_) => "skipped (needs MPI)",
             Status::Fail(_) => "FAIL",
             Status::DoesNotCompile(_) => "DOES NOT COMPILE",
         };
@@ -55,13 +59,18 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
             }
             _ => {}
         }
-        if status == Status::Pass {
+        if let Status::Skipped(why) = &status {
+            skipped.get_or_insert_with(|| why.clone());
+        } else if status == Status::Pass {
             passed += 1;
         } else if next.is_none() {
             next = Some(e);
         }
     }
     say!("\n{passed} of {} pass.", exercises.len());
+    if let Some(why) = skipped {
+        say!("Skipped: {why}");
+    }
     match next {
         None => {
             say!("All done.");
@@ -83,6 +92,9 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
 }
 
 fn run_one(e: &Exercise, solutions: bool) -> anyhow::Result<Status> {
+    if let Some(why) = missing(e)? {
+        return Ok(Status::Skipped(why));
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let feature = if solutions { "solutions" } else { "exercises" };
     let output = Command::new(cargo)
@@ -118,6 +130,24 @@ fn run_one(e: &Exercise, solutions: bool) -> anyhow::Result<Status> {
             .find(|p| !p.contains("not yet implemented"))
             .unwrap_or_else(|| stdout.trim().to_string()),
     ))
+}
+
+/// Why an exercise cannot run here (its `needs` is absent), unless the
+/// environment requires it (`PARLAB_REQUIRE_MPI=1`, as CI sets once it has
+/// installed MPI), in which case the check runs and fails on its own.
+fn missing(e: &Exercise) -> anyhow::Result<Option<String>> {
+    match e.needs.as_deref() {
+        None => Ok(None),
+        Some("mpi") if std::env::var("PARLAB_REQUIRE_MPI").as_deref() == Ok("1") => Ok(None),
+        Some("mpi") => Ok(lesson_08_mpi::launch::missing_mpi(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+        Some(other) => anyhow::bail!(
+            "{}: exercise {} needs \"{other}\", which the driver does not know (it knows \"mpi\")",
+            e.lesson,
+            e.name
+        ),
+    }
 }
 
 /// The first `error` block of rustc's output.

@@ -14,6 +14,9 @@ pub struct Exercise {
     /// One line: what the student writes.
     pub task: String,
     pub hint: String,
+    /// What the exercise needs beyond Rust: `"mpi"` (lesson 08's MPI programs).
+    #[serde(default)]
+    pub needs: Option<String>,
     #[serde(skip)]
     pub lesson: String,
     #[serde(skip)]

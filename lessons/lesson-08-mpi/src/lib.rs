@@ -57,6 +57,10 @@ macro_rules! mpi_params {
     };
 }
 
+/// The runner of the exercises' checks (MPI programs tested on several ranks).
+#[cfg(feature = "mpi")]
+pub mod coursework;
+
 pub mod collectives;
 pub mod hockney;
 pub mod job;

@@ -63,9 +63,10 @@ fn build() -> Result<PathBuf, String> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!(
-            "lesson-08 could not build its MPI rank program (cargo's output is above).\n  \
-             = the `mpi` crate needs MPI's development files and libclang; {}\n  \
+            "lesson-08 could not build its MPI rank program ({}; cargo's output is above).\n  \
+             = when the failing crate is mpi-sys, MPI's development files or libclang are missing; {}\n  \
              = to retry by hand: {BUILD_COMMAND}",
+            output.status,
             super::INSTALL_HINT
         ));
     }

@@ -99,8 +99,65 @@ pub fn run<R: DeserializeOwned>(
     job: &Job,
 ) -> anyhow::Result<Ran<R>> {
     use anyhow::Context as _;
+    let rank_program = build::rank_program().map_err(anyhow::Error::msg)?;
+    let rank_args = [serde_json::to_string(job)?];
+    let launched = start(settings, ranks, transport, &rank_program, &rank_args, &[])?;
+    let finished = &launched.finished;
+    if !finished.status.success() {
+        anyhow::bail!(
+            "the ranks failed: {} ended with {} ({ranks} ranks, transport {})\n{}",
+            launched.launcher.program(),
+            finished.status,
+            transport.name(),
+            tail(&finished.stderr, 16)
+        );
+    }
+    let line_of_result = finished
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(RESULT_MARK))
+        .with_context(|| {
+            format!(
+                "rank 0 printed no result ({})\n{}",
+                launched.command,
+                tail(&finished.stderr, 12)
+            )
+        })?;
+    let result = serde_json::from_str(line_of_result)
+        .with_context(|| format!("reading rank 0's result: {line_of_result}"))?;
+    Ok(Ran {
+        result,
+        command: launched.command,
+        why: launched.why,
+    })
+}
+
+/// A launch that ran to its end (successfully or not).
+#[derive(Debug)]
+pub struct Launched {
+    pub launcher: Launcher,
+    pub finished: process::Finished,
+    /// The command, as a person would write it.
+    pub command: String,
+    /// Why each special flag is on the command line.
+    pub why: Vec<String>,
+}
+
+/// Starts `ranks` copies of `program args` through the configured launcher,
+/// with `env` set for them, and waits for the end. A rank that fails is not an
+/// error here (see [`Launched::finished`]); a missing launcher, the deadline
+/// and an interrupt are, and leave nothing running.
+pub fn start(
+    settings: &Settings,
+    ranks: usize,
+    transport: Transport,
+    program: &Path,
+    args: &[String],
+    env: &[(String, String)],
+) -> anyhow::Result<Launched> {
+    use anyhow::Context as _;
     let launcher = settings.launcher.overridden()?;
-    let program = mpi::find(launcher.program()).with_context(|| {
+    let found = mpi::find(launcher.program()).with_context(|| {
         format!(
             "the launcher `{}` is not on PATH (the `launcher` key picks mpirun, mpiexec or srun)",
             launcher.program()
@@ -119,58 +176,36 @@ pub fn run<R: DeserializeOwned>(
             file.display()
         );
     }
-    let rank_program = build::rank_program().map_err(anyhow::Error::msg)?;
-    let rank_args = [serde_json::to_string(job)?];
-    let line = mpi::command_line(&mpi::Plan {
+    let mut line = mpi::command_line(&mpi::Plan {
         launcher,
-        flavour: flavour(&program),
-        program: &program,
+        flavour: flavour(&found),
+        program: &found,
         ranks,
         cores: mpi::physical_cores(),
         running_as_root: running_as_root(),
         hostfile,
         transport,
         extra_args: &settings.launcher_args,
-        rank_program: &rank_program,
-        rank_args: &rank_args,
+        rank_program: program,
+        rank_args: args,
     });
-    let shown = line.shown.clone();
+    line.env.extend(env.iter().cloned());
     let timeout = Duration::from_secs(settings.timeout_s);
     let finished = match process::run(&line, timeout)
-        .with_context(|| format!("starting {}", program.display()))?
+        .with_context(|| format!("starting {}", found.display()))?
     {
         Ok(finished) => finished,
         Err(process::Stopped::Interrupted) => anyhow::bail!("interrupted: the ranks were stopped"),
         Err(process::Stopped::Deadline { stderr }) => anyhow::bail!(
-            "no result after {} s (the timeout_s key), so the ranks were stopped\n{}",
+            "no result after {} s, so the ranks were stopped\n{}",
             settings.timeout_s,
             tail(&stderr, 12)
         ),
     };
-    if !finished.status.success() {
-        anyhow::bail!(
-            "the ranks failed: {} ended with {} ({ranks} ranks, {})\n{}",
-            launcher.program(),
-            finished.status,
-            transport.name(),
-            tail(&finished.stderr, 16)
-        );
-    }
-    let line_of_result = finished
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(RESULT_MARK))
-        .with_context(|| {
-            format!(
-                "rank 0 printed no result ({shown})\n{}",
-                tail(&finished.stderr, 12)
-            )
-        })?;
-    let result = serde_json::from_str(line_of_result)
-        .with_context(|| format!("reading rank 0's result: {line_of_result}"))?;
-    Ok(Ran {
-        result,
-        command: shown,
+    Ok(Launched {
+        launcher,
+        finished,
+        command: line.shown,
         why: line.why,
     })
 }
@@ -186,7 +221,7 @@ pub fn record<R>(report: &mut lab::Report, ran: &Ran<R>) {
 }
 
 /// The last `n` non-empty lines of `text`, indented, for an error message.
-fn tail(text: &str, n: usize) -> String {
+pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let start = lines.len().saturating_sub(n);
     let shown: Vec<String> = lines[start..]
