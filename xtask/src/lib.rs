@@ -3,8 +3,9 @@
 //!
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
-//! coursework commands `check`, `hint` and `quiz`, and `bench` (the runtime's
-//! overheads against rayon and std). Each command is one module; the
+//! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
+//! overheads against rayon and std), and `slurm` (a batch script that runs a
+//! lesson-08 config on a cluster). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
@@ -29,6 +30,7 @@ mod list;
 mod new;
 pub mod quiz;
 mod run;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
+        cli::Command::Slurm(args) => slurm::slurm(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
