@@ -125,31 +125,35 @@ pub fn on_rank(world: &mpi::topology::SimpleCommunicator, job: &RankJob) -> Opti
     let root = world.process_at_rank(0);
     let is_root = rank == 0;
 
+    // α and β of the path between ranks 0 and 1: a ping-pong over sizes doubling
+    // from 8 bytes to the largest message, the median of the timed runs.
     let mut ping_pong = Vec::new();
     if size >= 2 {
         let largest = job.sizes.iter().map(|&b| elements(b)).max().unwrap_or(1);
         let mut buffer = vec![1u64; largest];
-        for &bytes in &job.sizes {
+        for bytes in hockney::sizes(8, 8 * largest as u64) {
             let message = &mut buffer[..elements(bytes)];
             let trips = hockney::repetitions(bytes, job.iterations, job.bytes_per_size);
-            world.barrier();
-            let start = mpi::time();
-            if rank < 2 {
-                let other = world.process_at_rank(1 - rank);
-                for _ in 0..trips {
-                    if rank == 0 {
-                        other.send(&message[..]);
-                        other.receive_into(&mut message[..]);
-                    } else {
-                        other.receive_into(&mut message[..]);
-                        other.send(&message[..]);
+            let mut one_way = Vec::new();
+            for _ in 0..job.repeats.warmup + job.repeats.repeats {
+                world.barrier();
+                let start = mpi::time();
+                if rank < 2 {
+                    let other = world.process_at_rank(1 - rank);
+                    for _ in 0..trips {
+                        if rank == 0 {
+                            other.send(&message[..]);
+                            other.receive_into(&mut message[..]);
+                        } else {
+                            other.receive_into(&mut message[..]);
+                            other.send(&message[..]);
+                        }
                     }
                 }
+                one_way.push((mpi::time() - start) / trips as f64 / 2.0);
             }
-            ping_pong.push((
-                8 * elements(bytes) as u64,
-                (mpi::time() - start) / trips as f64 / 2.0,
-            ));
+            let timed = &one_way[job.repeats.warmup as usize..];
+            ping_pong.push((8 * elements(bytes) as u64, crate::job::median(timed)));
         }
     }
 
@@ -291,10 +295,12 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .collect::<Vec<_>>(),
             )
         });
-    if let Some(h) = fit {
-        report.summary_measured("alpha_us", significant(h.alpha_s * 1e6));
-        report.summary_measured("beta_gb_s", significant(h.beta_bytes_per_s / 1e9));
-    }
+    // Always both keys, null on one rank or when the times do not fit the model.
+    report.summary_measured("alpha_us", fit.map(|h| significant(h.alpha_s * 1e6)));
+    report.summary_measured(
+        "beta_gb_s",
+        fit.map(|h| significant(h.beta_bytes_per_s / 1e9)),
+    );
 
     let mut all: Vec<(u64, OpResult)> = Vec::new();
     for (ranks, result) in launches {

@@ -221,13 +221,15 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .collect::<Vec<_>>(),
         );
         let key = path.replace('-', "_");
-        if let Some(h) = fit {
-            report.summary_measured(&format!("alpha_us_{key}"), significant(h.alpha_s * 1e6));
-            report.summary_measured(
-                &format!("beta_gb_s_{key}"),
-                significant(h.beta_bytes_per_s / 1e9),
-            );
-        }
+        // Always both keys, null when the times do not fit the model.
+        report.summary_measured(
+            &format!("alpha_us_{key}"),
+            fit.map(|h| significant(h.alpha_s * 1e6)),
+        );
+        report.summary_measured(
+            &format!("beta_gb_s_{key}"),
+            fit.map(|h| significant(h.beta_bytes_per_s / 1e9)),
+        );
         let measured_pts: Vec<(f64, f64)> = rows
             .iter()
             .map(|m| (m.bytes as f64, m.one_way_s * 1e6))

@@ -178,6 +178,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         }
     }
 
+    // Weak rows first, then strong, each in sweep order.
+    results.sort_by_key(|(_, m)| m.mode == Mode::Strong);
     // Serial fraction of the strong problem on one rank: what bounds its speedup.
     let strong_total = serial + (u - serial) * largest;
     let strong_s = serial as f64 / strong_total as f64;

@@ -215,9 +215,12 @@ pub fn start(
 /// they are measured values, left out of snapshots).
 pub fn record<R>(report: &mut lab::Report, ran: &Ran<R>) {
     report.summary_measured("launched_as", ran.command.as_str());
-    if !ran.why.is_empty() {
-        report.summary_measured("launch_flags", ran.why.join("; "));
-    }
+    let why = if ran.why.is_empty() {
+        "none needed".to_string()
+    } else {
+        ran.why.join("; ")
+    };
+    report.summary_measured("launch_flags", why);
 }
 
 /// The last `n` non-empty lines of `text`, indented, for an error message.
