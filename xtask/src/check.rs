@@ -68,12 +68,16 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
         }
     }
     say!("\n{passed} of {} pass.", exercises.len());
-    if let Some(why) = skipped {
+    if let Some(why) = &skipped {
         say!("Skipped: {why}");
     }
     match next {
         None => {
-            say!("All done.");
+            if skipped.is_some() {
+                say!("Done, except the exercises that need MPI.");
+            } else {
+                say!("All done.");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(e) => {
