@@ -62,7 +62,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &[
             "unknown lesson \"lesson-5\"",
             "did you mean \"lesson-05\"?",
-            "lessons: lesson-01, lesson-02, lesson-03, lesson-04, lesson-05, lesson-06, lesson-07",
+            "lessons: lesson-01, lesson-02, lesson-03, lesson-04, lesson-05, lesson-06, lesson-07, lesson-08",
         ],
     ),
     ("missing-lesson.toml", ":1:1:", &["no `lesson` key"]),
@@ -220,7 +220,7 @@ fn an_unknown_lesson_id_lists_the_valid_ones() {
         &["run", "lesson-99", "--out", out.to_str().unwrap()],
         &[
             "unknown lesson \"lesson-99\"",
-            "lessons you can run: lesson-01, lesson-02, lesson-03, lesson-04, lesson-05, lesson-06, lesson-07",
+            "lessons you can run: lesson-01, lesson-02, lesson-03, lesson-04, lesson-05, lesson-06, lesson-07, lesson-08",
         ],
         &out,
     );
