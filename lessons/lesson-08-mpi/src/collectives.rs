@@ -140,15 +140,7 @@ pub fn on_rank(world: &mpi::topology::SimpleCommunicator, job: &RankJob) -> Opti
                 let start = mpi::time();
                 if rank < 2 {
                     let other = world.process_at_rank(1 - rank);
-                    for _ in 0..trips {
-                        if rank == 0 {
-                            other.send(&message[..]);
-                            other.receive_into(&mut message[..]);
-                        } else {
-                            other.receive_into(&mut message[..]);
-                            other.send(&message[..]);
-                        }
-                    }
+                    crate::ping_pong::bounce(&other, rank == 0, message, trips);
                 }
                 one_way.push((mpi::time() - start) / trips as f64 / 2.0);
             }

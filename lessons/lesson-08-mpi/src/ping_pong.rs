@@ -66,8 +66,31 @@ pub struct RankResult {
     pub sizes: Vec<SizeResult>,
 }
 
+/// `trips` round trips of `message` with `other`: the rank that goes `first`
+/// sends and waits for the echo, the other receives and sends it back. Blocking
+/// `send` and `receive_into`, one buffer reused. Also the ping-pong of
+/// `collectives`.
+#[cfg(feature = "mpi")]
+pub fn bounce<T: mpi::datatype::Equivalence>(
+    other: &mpi::topology::Process<'_>,
+    first: bool,
+    message: &mut [T],
+    trips: u64,
+) {
+    use mpi::traits::*;
+    for _ in 0..trips {
+        if first {
+            other.send(&message[..]);
+            other.receive_into(message);
+        } else {
+            other.receive_into(message);
+            other.send(&message[..]);
+        }
+    }
+}
+
 /// The code both ranks run: for each size, rank 0 sends and waits for the echo,
-/// rank 1 echoes. Blocking `send` and `receive_into`, one buffer reused.
+/// rank 1 echoes.
 #[cfg(feature = "mpi")]
 pub fn on_rank(world: &mpi::topology::SimpleCommunicator, job: &RankJob) -> Option<RankResult> {
     use mpi::traits::*;
@@ -84,28 +107,12 @@ pub fn on_rank(world: &mpi::topology::SimpleCommunicator, job: &RankJob) -> Opti
         // MPI libraries set up a connection, and pick a protocol, on the first
         // message of a size class: a few untimed round trips take that out of
         // the measurement, even when the run has no warm-up.
-        for _ in 0..trips.min(5) {
-            if rank == 0 {
-                other.send(&message[..]);
-                other.receive_into(&mut message[..]);
-            } else {
-                other.receive_into(&mut message[..]);
-                other.send(&message[..]);
-            }
-        }
+        bounce(&other, rank == 0, message, trips.min(5));
         let mut times_s = Vec::new();
         for run in 0..job.repeats.warmup + job.repeats.repeats {
             world.barrier();
             let start = mpi::time();
-            for _ in 0..trips {
-                if rank == 0 {
-                    other.send(&message[..]);
-                    other.receive_into(&mut message[..]);
-                } else {
-                    other.receive_into(&mut message[..]);
-                    other.send(&message[..]);
-                }
-            }
+            bounce(&other, rank == 0, message, trips);
             if run >= job.repeats.warmup {
                 times_s.push(mpi::time() - start);
             }

@@ -7,21 +7,8 @@ use lesson_06_monte_carlo::sample::{Sampler, estimate_pi};
 use lesson_08_mpi::launch;
 use runtime::rng::Streams;
 
-/// Whether MPI is here; prints why a test is skipped when it is not.
 fn mpi_here(test: &str) -> bool {
-    let missing = launch::missing_mpi(&std::env::var_os("PATH").unwrap_or_default());
-    match missing {
-        None => true,
-        Some(why) if std::env::var("PARLAB_REQUIRE_MPI").as_deref() == Ok("1") => {
-            panic!("PARLAB_REQUIRE_MPI=1 and {why}")
-        }
-        Some(_) => {
-            eprintln!(
-                "note: {test} skipped: no MPI on this machine (PARLAB_REQUIRE_MPI=1 makes this a failure)"
-            );
-            false
-        }
-    }
+    launch::here_or_skip(test)
 }
 
 /// Runs the experiment `name` of a lesson-08 config given as TOML, in quick mode.

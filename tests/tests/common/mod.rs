@@ -60,20 +60,8 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     out
 }
 
-/// Whether MPI is on this machine (lesson 08 needs it). Where it is not, prints
-/// that `test` is skipped and returns false, unless `PARLAB_REQUIRE_MPI=1` (CI,
-/// once it has installed MPI), which makes its absence a failure.
+/// Whether MPI is on this machine (lesson 08 needs it); where it is not, prints
+/// that `test` is skipped, or fails when `PARLAB_REQUIRE_MPI=1`.
 pub fn mpi_here(test: &str) -> bool {
-    match lesson_08_mpi::launch::missing_mpi(&std::env::var_os("PATH").unwrap_or_default()) {
-        None => true,
-        Some(why) if std::env::var("PARLAB_REQUIRE_MPI").as_deref() == Ok("1") => {
-            panic!("PARLAB_REQUIRE_MPI=1 and {why}")
-        }
-        Some(_) => {
-            eprintln!(
-                "note: {test} skipped: no MPI on this machine (PARLAB_REQUIRE_MPI=1 makes this a failure)"
-            );
-            false
-        }
-    }
+    lesson_08_mpi::launch::here_or_skip(test)
 }

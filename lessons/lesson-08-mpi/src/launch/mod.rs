@@ -66,6 +66,24 @@ pub fn missing_mpi(path: &std::ffi::OsStr) -> Option<String> {
     ))
 }
 
+/// For tests that need MPI: whether it is here. Where it is not, prints that
+/// `test` is skipped and returns false, unless `PARLAB_REQUIRE_MPI=1` (CI, once
+/// it has installed MPI), which makes its absence a failure (a panic).
+pub fn here_or_skip(test: &str) -> bool {
+    match missing_mpi(&std::env::var_os("PATH").unwrap_or_default()) {
+        None => true,
+        Some(why) if std::env::var("PARLAB_REQUIRE_MPI").as_deref() == Ok("1") => {
+            panic!("PARLAB_REQUIRE_MPI=1 and {why}")
+        }
+        Some(_) => {
+            eprintln!(
+                "note: {test} skipped: no MPI on this machine (PARLAB_REQUIRE_MPI=1 makes this a failure)"
+            );
+            false
+        }
+    }
+}
+
 /// The launch keys every kind of this lesson shares (see `mpi_params!`).
 #[derive(Debug, Clone)]
 pub struct Settings {
