@@ -2,7 +2,7 @@
 //! 4 ranks.
 //!
 //! An exercise's check file is a `harness = false` test target whose `main`
-//! calls [`main`] with its checks. Started by cargo, it is the *controller*: it
+//! calls [`main`](crate::coursework::main) with its checks. Started by cargo, it is the *controller*: it
 //! prints what libtest prints (`running N tests`, `---- name stdout ----` and the
 //! failure, so `cargo xtask check` reads it the same way), and for each check
 //! and rank count starts itself again through `mpirun -n <ranks>` (with the
