@@ -182,3 +182,87 @@ fn ctrl_c_stops_the_launcher_and_the_ranks_and_exits_130() {
     assert_all_gone(&below);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn slurm_writes_a_batch_script_and_refuses_what_cannot_run() {
+    let dir = scratch("lesson-08-slurm");
+    let script = dir.join("job.sbatch");
+    let o = parlab(&[
+        "slurm",
+        "configs/lesson-08.toml",
+        "--nodes",
+        "2",
+        "--ranks-per-node",
+        "4",
+        "--time",
+        "00:10:00",
+        "--setup",
+        "module load openmpi",
+        "--output",
+        script.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("sbatch"),
+        "says how to submit: {}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&script).unwrap();
+    for line in [
+        "#SBATCH --nodes=2",
+        "#SBATCH --ntasks-per-node=4",
+        "#SBATCH --time=00:10:00",
+        "module load openmpi",
+        "export PARLAB_LAUNCHER=srun",
+        "cargo xtask run configs/lesson-08.toml",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+
+    // The default config sweeps up to 4 ranks: one node of 2 is too small.
+    let small = dir.join("small.sbatch");
+    let args = |nodes: &str, time: &str, config: &str| {
+        vec![
+            "slurm".to_string(),
+            config.to_string(),
+            "--nodes".into(),
+            nodes.into(),
+            "--ranks-per-node".into(),
+            "2".into(),
+            "--time".into(),
+            time.into(),
+            "--output".into(),
+            small.to_str().unwrap().into(),
+        ]
+    };
+    for (nodes, time, config, expected) in [
+        (
+            "1",
+            "00:10:00",
+            "configs/lesson-08.toml",
+            "need more: pi-ranks (4)",
+        ),
+        (
+            "2",
+            "ten minutes",
+            "configs/lesson-08.toml",
+            "not a Slurm time limit",
+        ),
+        (
+            "2",
+            "00:10:00",
+            "configs/lesson-06.toml",
+            "only lesson-08's experiments",
+        ),
+    ] {
+        let a = args(nodes, time, config);
+        let o = parlab(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{a:?}: {}", stderr(&o));
+        assert!(
+            !small.exists(),
+            "nothing is written when the command refuses"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
