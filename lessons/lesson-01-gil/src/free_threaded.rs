@@ -28,7 +28,6 @@ lab::params! {
         /// Atomic reference-count updates each step pays (about 5 ns each uncontended); 0 makes free threading free.
         pub refcount_ops_per_step: u32 = FreeThreading::DEFAULT_REFCOUNT_OPS_PER_STEP => between(0, 1_000),
         /// `true`: every thread updates one shared counter, so its cache line bounces between cores (threads that all touch the same objects).
-
         pub shared_refcounts: bool = false,
         /// Threads running the tasks, all attached to one free-threaded interpreter; sweep it.
         pub workers: Workers = Workers::Count(1),

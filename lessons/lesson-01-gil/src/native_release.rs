@@ -4,7 +4,6 @@
 //! the way NumPy releases the lock around many of its low-level loops (and a
 //! Numba function does when compiled with `nogil=True`; by default it holds the
 //! lock). The native part runs on every core at once; only the
-
 //! interpreted part takes turns, so the speedup climbs to the core count, held
 //! back by the interpreted share as Amdahl's law says.
 

@@ -126,9 +126,8 @@ where
 /// Runs the tasks on `workers` threads, each with an interpreter of its own built
 /// from `config` (PEP 684's per-interpreter GIL, CPython 3.12's C API, usable from
 /// Python since 3.14 through `concurrent.interpreters`; equally, the worker
-/// processes of a `multiprocessing.Pool`). Returns the checksum and the counters of every
-
-/// interpreter added up.
+/// processes of a `multiprocessing.Pool`). Returns the checksum and the
+/// counters of every interpreter added up.
 pub fn one_interpreter_each<F>(
     config: Config,
     tasks: u64,
