@@ -1,8 +1,9 @@
 //! `native-release`: CPU-bound work that runs outside the interpreter. Each task
 //! runs a few interpreted steps (the Python code that calls the library), then a
 //! long "native" loop inside [`allow_threads`](runtime::gil::Python::allow_threads),
-//! the way NumPy, SciPy or a compiled Numba function release the lock around
-//! their inner loops. The native part runs on every core at once; only the
+//! the way NumPy releases the lock around many of its low-level loops (and a
+//! Numba function does when compiled with `nogil=True`; by default it holds the
+//! lock). The native part runs on every core at once; only the
 //! interpreted part takes turns, so the speedup climbs to the core count, held
 //! back by the interpreted share as Amdahl's law says.
 

@@ -32,7 +32,7 @@ lab::params! {
         pub tasks: u64 = 400 => at_least(1),
         /// Mixer rounds (about 3.5 ns each) in the cheapest item.
         pub units_per_task: u64 = 2_000 => at_least(1),
-        /// Items per chunk for map, starmap, imap and imap_unordered (0: Python's default, about 4 chunks per worker).
+        /// Items per chunk for map, starmap, imap and imap_unordered (0: `Pool.map`'s default, about 4 chunks per worker, for all four; Python's imap and imap_unordered default to 1).
         pub chunksize: usize = 1,
         /// "threads" (runtime::pool::ThreadPool) or "processes" (runtime::process::ProcessPool); sweep both.
         pub pool: Pool = Pool::Threads,

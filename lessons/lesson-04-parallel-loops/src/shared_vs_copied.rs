@@ -2,7 +2,8 @@
 //! share one copy (a borrow, an `Arc`); a copy per task costs a copy's time and
 //! memory; worker processes either receive it serialized, once per task, or map
 //! one file that the operating system shares between them, which is what joblib
-//! does with large NumPy arrays.
+//! does on its process backends with NumPy arrays larger than `max_nbytes`
+//! ("1M" by default), opened read-only in the workers.
 //!
 //! Each mode starts from nothing: it builds the array its own way (untimed),
 //! runs the tasks (timed), and its peak memory is measured over both:
