@@ -136,27 +136,11 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
-use self::sync::{AtomicBool, AtomicU64, Condvar, Mutex, MutexGuard, Ordering, ThreadId};
-
-/// std's primitives, or loom's when model checking (`--cfg loom`).
-mod sync {
-    #[cfg(loom)]
-    pub(super) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    #[cfg(loom)]
-    pub(super) use loom::sync::{Condvar, Mutex, MutexGuard};
-    #[cfg(loom)]
-    pub(super) use loom::thread::{ThreadId, current};
-
-    #[cfg(not(loom))]
-    pub(super) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    #[cfg(not(loom))]
-    pub(super) use std::sync::{Condvar, Mutex, MutexGuard};
-    #[cfg(not(loom))]
-    pub(super) use std::thread::{ThreadId, current};
-}
+use crate::sync::{
+    AtomicBool, AtomicU64, Condvar, Mutex, MutexGuard, Ordering, ThreadId, Unpoison,
+};
 
 /// The switch interval an interpreter starts with: 5 ms, CPython's default
 /// (`sys.getswitchinterval()` returns `0.005`).
@@ -449,7 +433,7 @@ impl Interpreter {
     where
         F: for<'py> FnOnce(Python<'py>) -> R,
     {
-        let me = sync::current().id();
+        let me = crate::sync::current().id();
         // The stepping thread's own reference-count counter (free-threaded mode).
         let own_refcount = Padded(AtomicU64::new(0));
         let (refcount_ops, refcount) = match self.free_threading {
@@ -547,10 +531,7 @@ impl Interpreter {
         {
             st.switch_waiters += 1;
             while st.last_holder == Some(me) {
-                st = self
-                    .switch_cond
-                    .wait(st)
-                    .unwrap_or_else(PoisonError::into_inner);
+                st = self.switch_cond.wait(st).unpoisoned();
             }
             st.switch_waiters -= 1;
         }
@@ -568,7 +549,7 @@ impl Interpreter {
     fn lock_state(&self) -> MutexGuard<'_, State> {
         // The mutex is only held for a few lines of this module, never while user
         // code runs, so poisoning cannot leave `State` half-updated.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unpoisoned()
     }
 
     /// Waits on `cond` for at most `interval`; returns whether it timed out.
@@ -578,10 +559,7 @@ impl Interpreter {
         st: MutexGuard<'a, State>,
         interval: Duration,
     ) -> (MutexGuard<'a, State>, bool) {
-        let (st, result) = self
-            .cond
-            .wait_timeout(st, interval)
-            .unwrap_or_else(PoisonError::into_inner);
+        let (st, result) = self.cond.wait_timeout(st, interval).unpoisoned();
         (st, result.timed_out())
     }
 
@@ -595,7 +573,7 @@ impl Interpreter {
         _interval: Duration,
     ) -> (MutexGuard<'a, State>, bool) {
         let fired = st.timeouts_fired;
-        let st = self.cond.wait(st).unwrap_or_else(PoisonError::into_inner);
+        let st = self.cond.wait(st).unpoisoned();
         let timed_out = st.timeouts_fired != fired;
         (st, timed_out)
     }

@@ -20,3 +20,7 @@ pub mod parallel;
 pub mod pool;
 pub mod process;
 pub mod rng;
+pub mod task;
+
+mod sync;
+mod unwind;

@@ -11,8 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::error::FutureError;
-use super::sync::{Condvar, Mutex, MutexGuard};
+use crate::sync::{Condvar, Mutex, MutexGuard, Unpoison};
+use crate::task::{TaskError, TaskErrorKind};
 
 /// Any future, whatever its result type: what [`as_completed`] and [`wait`]
 /// accept. Implemented by [`TaskFuture<T>`](super::TaskFuture) for every `T`,
@@ -105,9 +105,7 @@ impl Waiter {
     }
 
     fn lock(&self) -> MutexGuard<'_, WaiterState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unpoisoned()
     }
 
     /// Called by a future as it settles (never with its own lock held).
@@ -129,10 +127,7 @@ impl Waiter {
         s.sleeping = true;
         let timed_out = match deadline {
             None => {
-                s = self
-                    .arrived
-                    .wait(s)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                s = self.arrived.wait(s).unpoisoned();
                 false
             }
             Some(d) => {
@@ -140,11 +135,7 @@ impl Waiter {
                 if now >= d {
                     true
                 } else {
-                    s = self
-                        .arrived
-                        .wait_timeout(s, d - now)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .0;
+                    s = self.arrived.wait_timeout(s, d - now).unpoisoned().0;
                     Instant::now() >= d
                 }
             }
@@ -164,7 +155,7 @@ impl Waiter {
 ///
 /// With `timeout = Some(t)`, once `t` has passed since this call every
 /// future not yet yielded comes out as an `Err` of kind
-/// [`TimedOut`](super::FutureErrorKind::TimedOut), in the order given, and the
+/// [`TimedOut`](super::TaskErrorKind::TimedOut), in the order given, and the
 /// iteration ends: so it always yields exactly one item per future. (Python
 /// raises one `TimeoutError` from `__next__` instead.) The late tasks are not
 /// stopped; cancel them if you no longer want them.
@@ -251,7 +242,7 @@ impl<F: AnyFuture> AsCompleted<F> {
 }
 
 impl<F: AnyFuture> Iterator for AsCompleted<F> {
-    type Item = Result<F, FutureError>;
+    type Item = Result<F, TaskError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
@@ -283,10 +274,14 @@ impl<F: AnyFuture> Iterator for AsCompleted<F> {
                 self.late = Some(index + 1);
                 drop(future);
                 let timeout = self.timeout.unwrap_or_default();
-                return Some(Err(FutureError::timed_out(
-                    timeout,
-                    &format!("future {index} of {total} (in the order given) is"),
-                )));
+                return Some(Err(TaskError::new(
+                    TaskErrorKind::TimedOut,
+                    format!(
+                        "future {index} of {total} (in the order given) is not done after {timeout:?}; \
+                         the task keeps running"
+                    ),
+                )
+                .with_index(index)));
             }
             index += 1;
         }
@@ -337,7 +332,9 @@ pub enum ReturnWhen {
 /// tuple, with lists in place of sets.
 #[derive(Debug)]
 pub struct DoneAndNotDone<F> {
+    /// The futures done when `wait` returned, in the order given.
     pub done: Vec<F>,
+    /// The others, in the order given.
     pub not_done: Vec<F>,
 }
 

@@ -51,7 +51,7 @@ fn outcomes_come_in_the_order_the_futures_finish() {
 
 #[test]
 fn errors_come_through_and_done_futures_are_not_forgotten() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let futures = vec![
         executor.submit_fallible(|| Ok::<u32, &str>(1)),
         executor.submit_fallible(|| Err::<u32, _>("no such page")),
@@ -81,7 +81,7 @@ fn errors_come_through_and_done_futures_are_not_forgotten() {
 
 #[test]
 fn every_position_once_with_many_tasks() {
-    let executor = ThreadExecutor::new(4);
+    let executor = ThreadExecutor::new(4).expect("start the executor");
     let futures: Vec<_> = (0..200_u64)
         .map(|i| executor.submit(move || i * i))
         .collect();

@@ -9,8 +9,7 @@
 //! point; loom tries it at every point.
 //!
 //! Run with:
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test gil_loom`
-#![cfg(loom)]
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test loom gil`
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 

@@ -17,10 +17,10 @@
 //!   before (`/proc/self/task`), and no child process of its own, zombies
 //!   included.
 //!
-//! A `harness = false` target: the process pool starts its workers by running
-//! this executable again, so `main` calls `worker_guard` first; the runner
-//! below gives each test a deadline, so a hang fails instead of blocking.
-//! `cargo test -p runtime --test load [-- filter]`.
+//! A module of the `processes` test binary: the process pool starts its
+//! workers by running this executable again, so `main` calls `worker_guard`
+//! first, and so do the loads' child processes (`--load-child`,
+//! `--cycles-child`). `cargo test -p runtime --test processes -- load`.
 
 use std::collections::VecDeque;
 use std::process::{Command, Stdio};
@@ -29,7 +29,9 @@ use std::time::{Duration, Instant};
 
 use runtime::futures::{ProcessExecutor, ThreadExecutor, as_completed};
 use runtime::pool::ThreadPool;
-use runtime::process::{ProcessPool, Task, worker_guard};
+use runtime::process::{ProcessPool, Registry, Task};
+
+use crate::harness::{Test, check};
 
 // ---- tasks -------------------------------------------------------------------
 
@@ -68,17 +70,18 @@ fn run_load(name: &str, n: u64) -> Result<(u64, u64), String> {
         "baseline" => (
             // Starts and stops a pool, to count what the machinery itself costs.
             ThreadPool::new(2)
+                .expect("start the pool")
                 .apply(move || expected_sum(n))
                 .map_err(|e| e.to_string())?,
             0,
         ),
         "thread_map" => {
-            let pool = ThreadPool::new(2);
+            let pool = ThreadPool::new(2).expect("start the pool");
             let results = pool.map(plus_one, 0..n, 1).map_err(|e| e.to_string())?;
             (results.iter().sum(), 0)
         }
         "thread_imap" => {
-            let pool = ThreadPool::new(2);
+            let pool = ThreadPool::new(2).expect("start the pool");
             let mut sum = 0;
             for result in pool.imap(plus_one, 0..n, 1) {
                 sum += result.map_err(|e| e.to_string())?;
@@ -86,7 +89,7 @@ fn run_load(name: &str, n: u64) -> Result<(u64, u64), String> {
             (sum, 0)
         }
         "thread_apply_async" => {
-            let pool = ThreadPool::new(2);
+            let pool = ThreadPool::new(2).expect("start the pool");
             let mut in_flight = VecDeque::with_capacity(1_024);
             let mut sum = 0;
             for x in 0..n {
@@ -103,7 +106,7 @@ fn run_load(name: &str, n: u64) -> Result<(u64, u64), String> {
             (sum, 0)
         }
         "executor_as_completed" => {
-            let executor = ThreadExecutor::new(2);
+            let executor = ThreadExecutor::new(2).expect("start the executor");
             let mut sum = 0;
             let mut next = 0;
             while next < n {
@@ -217,9 +220,11 @@ fn run_cycles(name: &str, cycles: usize) -> Result<String, String> {
     for cycle in 0..cycles as u64 {
         let answer = match name {
             "thread_pools" => ThreadPool::new(2)
+                .expect("start the pool")
                 .apply(move || plus_one(cycle))
                 .map_err(|e| e.to_string())?,
             "thread_executors" => ThreadExecutor::new(2)
+                .expect("start the executor")
                 .submit(move || plus_one(cycle))
                 .into_result()
                 .map_err(|e| e.to_string())?,
@@ -369,99 +374,59 @@ fn cycles_test(name: &'static str, cycles: usize) -> Result<(), String> {
     Ok(())
 }
 
-type Test = (&'static str, fn() -> Result<(), String>);
-
-const TESTS: &[Test] = &[
+pub(crate) const TESTS: &[Test] = &[
     ("a_million_thread_pool_map_tasks_use_bounded_memory", || {
-        load_test("thread_map", TASKS)
+        check(load_test("thread_map", TASKS))
     }),
     (
         "a_million_thread_pool_imap_tasks_use_bounded_memory",
-        || load_test("thread_imap", TASKS),
+        || check(load_test("thread_imap", TASKS)),
     ),
     (
         "a_million_thread_pool_apply_async_tasks_use_bounded_memory",
-        || load_test("thread_apply_async", TASKS),
+        || check(load_test("thread_apply_async", TASKS)),
     ),
     (
         "a_million_thread_executor_futures_use_bounded_memory",
-        || load_test("executor_as_completed", TASKS),
+        || check(load_test("executor_as_completed", TASKS)),
     ),
     (
         "a_million_process_executor_futures_use_bounded_memory",
-        || load_test("process_executor_as_completed", TASKS),
+        || check(load_test("process_executor_as_completed", TASKS)),
     ),
     (
         "a_million_process_pool_map_tasks_use_bounded_memory",
-        || load_test("process_map", TASKS),
+        || check(load_test("process_map", TASKS)),
     ),
     (
         "a_million_chunked_process_pool_map_tasks_use_bounded_memory",
-        || load_test("process_map_chunked", TASKS),
+        || check(load_test("process_map_chunked", TASKS)),
     ),
     ("creating_and_dropping_thread_pools_leaks_no_thread", || {
-        cycles_test("thread_pools", THREAD_POOL_CYCLES)
+        check(cycles_test("thread_pools", THREAD_POOL_CYCLES))
     }),
     (
         "creating_and_dropping_thread_executors_leaks_no_thread",
-        || cycles_test("thread_executors", THREAD_POOL_CYCLES),
+        || check(cycles_test("thread_executors", THREAD_POOL_CYCLES)),
     ),
     (
         "creating_and_dropping_process_pools_leaks_no_thread_and_no_process",
-        || cycles_test("process_pools", PROCESS_POOL_CYCLES),
+        || check(cycles_test("process_pools", PROCESS_POOL_CYCLES)),
     ),
 ];
 
-fn main() {
-    worker_guard(|tasks| {
-        tasks.register(&PLUS_ONE);
-    });
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args
-        .first()
+/// The loads' child processes never finish a run of the child: a generous bound.
+pub(crate) const TEST_DEADLINE: Duration = Duration::from_secs(600);
+
+/// Registers this module's tasks (in the worker processes too).
+pub(crate) fn register(tasks: &mut Registry) {
+    tasks.register(&PLUS_ONE);
+}
+
+/// In a child run of this executable (`--load-child`, `--cycles-child`): runs
+/// it and gives the exit code.
+pub(crate) fn child(args: &[String]) -> Option<i32> {
+    args.first()
         .is_some_and(|a| a == "--load-child" || a == "--cycles-child")
-    {
-        std::process::exit(child_main(&args));
-    }
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in TESTS {
-            println!("{name}: test");
-        }
-        return;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    // Nothing here is `#[ignore]`d: with `--ignored`, run nothing.
-    let ignored_only = args.iter().any(|a| a == "--ignored");
-    let selected: Vec<&Test> = TESTS
-        .iter()
-        .filter(|_| !ignored_only)
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    let started = Instant::now();
-    let mut failed = Vec::new();
-    for &&(name, test) in &selected {
-        let t0 = Instant::now();
-        match std::panic::catch_unwind(test) {
-            Ok(Ok(())) => println!("test {name} ... ok ({:.2?})", t0.elapsed()),
-            Ok(Err(why)) => {
-                println!("    {why}\ntest {name} ... FAILED");
-                failed.push(name);
-            }
-            Err(_) => {
-                println!("test {name} ... FAILED (panicked)");
-                failed.push(name);
-            }
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len(),
-        started.elapsed()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
+        .then(|| child_main(args))
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use runtime::parallel::{Backend, BatchSize, Delayed, Error, Parallel, delayed};
 use runtime::process::Task;
+use runtime::task::TaskErrorKind;
 
 /// Runs `test` on its own thread and fails if it takes longer than a minute.
 fn within_deadline(test: impl FnOnce() + Send + 'static) {
@@ -282,7 +283,8 @@ fn a_panicking_task_is_an_error_naming_its_item_on_every_thread_backend_and_batc
                         .run((0..2_000).map(delayed(fails_at_777)))
                         .unwrap_err();
                     match &error {
-                        Error::Panicked { index, message } => {
+                        Error::Task(task) if task.kind() == TaskErrorKind::Panicked => {
+                            let (index, message) = (&task.index(), task.message());
                             assert_eq!(*index, 777, "{backend}, batch {batch}");
                             assert!(message.contains("item 777 is cursed"), "{message}");
                         }

@@ -1,18 +1,48 @@
-//! Dropping a pool leaves no thread behind. Alone in its own test binary (its
-//! own process), so no other test's threads disturb the count.
+//! Dropping a pool leaves no thread behind. The count runs alone in a child
+//! process (this executable again, with `--pool-threads-child`), so no other
+//! test's threads disturb it.
 
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use runtime::pool::ThreadPool;
+
+use crate::harness::Test;
+
+pub(crate) const TESTS: &[Test] = &[(
+    "creating_and_dropping_100_pools_leaks_no_thread",
+    creating_and_dropping_100_pools_leaks_no_thread,
+)];
+
+/// The child's work takes a second or two.
+pub(crate) const TEST_DEADLINE: Duration = Duration::from_secs(120);
+
+fn creating_and_dropping_100_pools_leaks_no_thread() {
+    let exe = std::env::current_exe().expect("the test executable");
+    let status = Command::new(exe)
+        .arg("--pool-threads-child")
+        .status()
+        .expect("start the child");
+    assert!(status.success(), "the child reports a failure: {status}");
+}
+
+/// In the child run: counts the threads around 100 pools and exits 0 if none
+/// is left behind.
+pub(crate) fn child(args: &[String]) -> Option<i32> {
+    if args.first().is_none_or(|a| a != "--pool-threads-child") {
+        return None;
+    }
+    let outcome = std::panic::catch_unwind(pools_leave_no_thread);
+    Some(if outcome.is_ok() { 0 } else { 1 })
+}
 
 /// The threads of this process, from `/proc/self/task` (Linux).
 fn threads() -> Option<usize> {
     Some(std::fs::read_dir("/proc/self/task").ok()?.count())
 }
 
-#[test]
-fn creating_and_dropping_100_pools_leaks_no_thread() {
+fn pools_leave_no_thread() {
     let Some(before) = threads() else {
         eprintln!("no /proc/self/task here: skipping the thread count");
         return;
@@ -22,7 +52,7 @@ fn creating_and_dropping_100_pools_leaks_no_thread() {
     let (done, finished) = mpsc::channel();
     let helper = std::thread::spawn(move || {
         for round in 0..100 {
-            let pool = ThreadPool::new(1 + round % 4);
+            let pool = ThreadPool::new(1 + round % 4).expect("start the pool");
             let squares = pool.map(|x: u64| x * x, 0..100, 1 + round % 3);
             assert_eq!(squares.map(|v| v[9]), Ok(81));
             if round % 2 == 0 {

@@ -24,14 +24,16 @@
 //!
 //! A `harness = false` target: the pool starts its workers by running this
 //! executable again, so `main` calls `worker_guard` first. Run with
-//! `cargo test -p runtime --test process_faults`; set `PARLAB_FAULT_SEED` to
+//! `cargo test -p runtime --test processes -- process_faults`; set `PARLAB_FAULT_SEED` to
 //! replay the random choices of a run (its seed is printed).
 
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use runtime::process::{ProcessPool, Task, TaskError, TaskErrorKind, worker_guard};
+use runtime::process::{ProcessPool, Registry, Task, TaskError, TaskErrorKind};
+
+use crate::harness::Test;
 
 // ---- tasks -------------------------------------------------------------------
 
@@ -309,47 +311,15 @@ fn killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error() -> Resu
     Ok(())
 }
 
-fn main() {
-    worker_guard(|tasks| {
-        tasks.register(&NAP_US).register(&BYTE_COUNT);
-    });
-    let name = "killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error";
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    if std::env::args().any(|a| a == "--list") {
-        println!("{name}: test");
-        return;
-    }
-    if std::env::args().any(|a| a == "--ignored")
-        || !(filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-    {
-        println!("\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 1 filtered out\n");
-        return;
-    }
-    println!("\nrunning 1 test");
-    let started = Instant::now();
-    let outcome = std::panic::catch_unwind(
-        killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error,
-    );
-    let passed = matches!(outcome, Ok(Ok(())));
-    if let Ok(Err(why)) = &outcome {
-        println!("    {why}");
-    }
-    println!(
-        "test {name} ... {} ({:.2?})",
-        if passed { "ok" } else { "FAILED" },
-        started.elapsed()
-    );
-    println!(
-        "\ntest result: {}. {} passed; {} failed; finished in {:.2?}\n",
-        if passed { "ok" } else { "FAILED" },
-        usize::from(passed),
-        usize::from(!passed),
-        started.elapsed()
-    );
-    if !passed {
-        std::process::exit(1);
-    }
+/// Registers this module's tasks (in the worker processes too).
+pub(crate) fn register(tasks: &mut Registry) {
+    tasks.register(&NAP_US).register(&BYTE_COUNT);
 }
+
+pub(crate) const TESTS: &[Test] = &[(
+    "killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error",
+    || crate::harness::check(killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error()),
+)];
+
+/// A hundred runs of about 0.1 s each, each bounded by its own deadline.
+pub(crate) const TEST_DEADLINE: Duration = Duration::from_secs(300);

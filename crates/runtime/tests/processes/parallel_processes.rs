@@ -4,15 +4,13 @@
 //! are this executable started again, so `main` calls `worker_guard` first.
 //! Each test runs on its own thread under a deadline, so a hang fails the run.
 //!
-//! Run with `cargo test -p runtime --test parallel_processes [-- name-filter]`.
-
-#[path = "support/harness.rs"]
-mod harness;
+//! Run with `cargo test -p runtime --test processes -- parallel_processes`.
 
 use std::time::Duration;
 
 use runtime::parallel::{Backend, BatchSize, Error, Parallel, delayed};
-use runtime::process::{Task, worker_guard};
+use runtime::process::{Registry, Task};
+use runtime::task::{TaskError, TaskErrorKind};
 
 fn mix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -124,7 +122,8 @@ fn a_panicking_task_is_an_error_naming_its_item() {
                 .run((0..1_000).map(delayed(FAIL_ON_321)))
                 .unwrap_err();
             match &error {
-                Error::Panicked { index, message } => {
+                Error::Task(task) if task.kind() == TaskErrorKind::Panicked => {
+                    let (index, message) = (&task.index(), task.message());
                     assert_eq!(*index, 321, "batch size {batch}, n_jobs {n_jobs}: {error}");
                     assert!(message.contains("item 321 refuses"), "{message}");
                 }
@@ -156,11 +155,9 @@ fn an_unregistered_task_is_refused_with_a_clear_message() {
             .run((0..50).map(delayed(NOT_REGISTERED)))
             .unwrap_err();
         assert_eq!(
-            error,
-            Error::Unregistered {
-                task: "tests::parallel::not_registered"
-            },
-            "batch size {batch}"
+            error.task_error().map(TaskError::kind),
+            Some(TaskErrorKind::UnknownTask),
+            "batch size {batch}: {error}"
         );
         let text = error.to_string();
         assert!(
@@ -172,7 +169,10 @@ fn an_unregistered_task_is_refused_with_a_clear_message() {
             .unwrap()
             .last()
             .expect("an error");
-        assert!(matches!(last, Err(Error::Unregistered { .. })), "{last:?}");
+        assert!(
+            matches!(&last, Err(Error::Task(e)) if e.kind() == TaskErrorKind::UnknownTask),
+            "{last:?}"
+        );
     }
 }
 
@@ -237,9 +237,9 @@ fn auto_batches_make_few_messages_for_tiny_tasks() {
     );
 }
 
-use harness::Test;
+use crate::harness::Test;
 
-const TESTS: &[Test] = &[
+pub(crate) const TESTS: &[Test] = &[
     (
         "results_are_identical_and_in_input_order_for_every_batch_size",
         results_are_identical_and_in_input_order_for_every_batch_size,
@@ -279,17 +279,13 @@ const TESTS: &[Test] = &[
 ];
 
 /// Longest a single test may take before the run is declared hung.
-const TEST_DEADLINE: Duration = Duration::from_secs(120);
+pub(crate) const TEST_DEADLINE: Duration = Duration::from_secs(120);
 
-fn main() {
-    // `if __name__ == "__main__":` — in a worker process this never returns.
-    worker_guard(|tasks| {
-        tasks
-            .register(&MIX)
-            .register(&FAIL_ON_321)
-            .register(&PID)
-            .register(&DOUBLE);
-    });
-
-    harness::run(TESTS, TEST_DEADLINE);
+/// Registers this module's tasks (in the worker processes too).
+pub(crate) fn register(tasks: &mut Registry) {
+    tasks
+        .register(&MIX)
+        .register(&FAIL_ON_321)
+        .register(&PID)
+        .register(&DOUBLE);
 }

@@ -103,13 +103,13 @@ impl<A, R> fmt::Debug for Task<A, R> {
 }
 
 /// How one item of a chunk failed in the worker.
-pub(crate) struct ItemFailure {
-    pub(crate) status: u8,
-    pub(crate) message: String,
+pub(super) struct ItemFailure {
+    pub(super) status: u8,
+    pub(super) message: String,
 }
 
 /// Decodes one argument, runs the task, encodes its result into the frame.
-pub(crate) type RunFn = dyn Fn(&[u8], &mut FrameBuilder) -> Result<(), ItemFailure> + Send + Sync;
+pub(super) type RunFn = dyn Fn(&[u8], &mut FrameBuilder) -> Result<(), ItemFailure> + Send + Sync;
 type Runner = Box<RunFn>;
 
 struct Entry {
@@ -129,7 +129,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub(crate) fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self::default()
     }
 
@@ -186,7 +186,7 @@ impl Registry {
         names
     }
 
-    pub(crate) fn runner(&self, name: &str) -> Option<(&str, &RunFn)> {
+    pub(super) fn runner(&self, name: &str) -> Option<(&str, &RunFn)> {
         self.tasks
             .get(name)
             .map(|e| (e.signature.as_str(), &*e.run))

@@ -6,10 +6,7 @@
 //! runs on its own thread with a deadline, so a hang fails the run instead of
 //! blocking it. No test asserts a timing.
 //!
-//! Run with `cargo test -p runtime --test futures_process [-- name-filter]`.
-
-#[path = "support/harness.rs"]
-mod harness;
+//! Run with `cargo test -p runtime --test processes -- futures_process`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -17,10 +14,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use runtime::futures::{
-    Executor, FutureErrorKind, ProcessExecutor, ReturnWhen, TaskFuture, ThreadExecutor,
-    as_completed, wait,
+    Executor, ProcessExecutor, ReturnWhen, TaskErrorKind, TaskFuture, ThreadExecutor, as_completed,
+    wait,
 };
-use runtime::process::{Task, worker_guard};
+use runtime::process::{Registry, Task};
 
 // ---- tasks -------------------------------------------------------------------
 
@@ -121,7 +118,7 @@ fn the_same_code_runs_on_threads_and_on_processes() {
         assert_eq!((done, not_done), (20, 0), "{}", executor.kind());
         futures.into_iter().map(|f| f.into_result().unwrap()).sum()
     }
-    let threads = sum_of_squares(&ThreadExecutor::new(2));
+    let threads = sum_of_squares(&ThreadExecutor::new(2).expect("start the executor"));
     let processes = sum_of_squares(&ProcessExecutor::new(2).unwrap());
     assert_eq!(threads, processes);
     assert_eq!(threads, 2_470);
@@ -131,7 +128,7 @@ fn a_panic_in_a_worker_is_carried_by_its_future() {
     let executor = ProcessExecutor::new(1).unwrap();
     let futures: Vec<_> = (10..16).map(|x| executor.submit(&FAIL_ON_13, x)).collect();
     let error = futures[3].result_timeout(PATIENCE).unwrap_err();
-    assert_eq!(error.kind(), FutureErrorKind::Panicked, "{error}");
+    assert_eq!(error.kind(), TaskErrorKind::Panicked, "{error}");
     assert!(error.message().contains("thirteen is unlucky"), "{error}");
     for (i, f) in futures.iter().enumerate().filter(|(i, _)| *i != 3) {
         assert_eq!(
@@ -144,13 +141,13 @@ fn a_panic_in_a_worker_is_carried_by_its_future() {
     assert!(waited.done.iter().any(|f| f.exception().is_some()));
 }
 
-fn an_unregistered_task_is_a_transport_error() {
+fn an_unregistered_task_is_an_unknown_task_error() {
     let executor = ProcessExecutor::new(1).unwrap();
     let error = executor
         .submit(&NOT_REGISTERED, 2)
         .result_timeout(PATIENCE)
         .unwrap_err();
-    assert_eq!(error.kind(), FutureErrorKind::Transport, "{error}");
+    assert_eq!(error.kind(), TaskErrorKind::UnknownTask, "{error}");
     assert!(error.message().contains("not_registered"), "{error}");
     assert_eq!(
         executor.submit(&SQUARE, 3).result_timeout(PATIENCE),
@@ -200,7 +197,7 @@ fn a_queued_task_can_be_cancelled_one_given_to_a_worker_cannot() {
     eventually("the worker has the first task", || first.running());
     assert!(!first.cancel(), "a task a worker has cannot be cancelled");
     let late = first.result_timeout(Duration::from_millis(10)).unwrap_err();
-    assert_eq!(late.kind(), FutureErrorKind::TimedOut, "{late}");
+    assert_eq!(late.kind(), TaskErrorKind::TimedOut, "{late}");
     // The worker holds at most two tasks at start (its window); the others wait
     // in the parent, where they can still be cancelled.
     let cancelled = rest.iter().filter(|f| f.cancel()).count();
@@ -210,12 +207,12 @@ fn a_queued_task_can_be_cancelled_one_given_to_a_worker_cannot() {
     );
     for f in rest.iter().filter(|f| f.cancelled()) {
         assert!(f.done() && !f.running());
-        assert_eq!(f.result().unwrap_err().kind(), FutureErrorKind::Cancelled);
+        assert_eq!(f.result().unwrap_err().kind(), TaskErrorKind::Cancelled);
     }
     // Don't wait two seconds: stop the pool, which fails what is left.
     executor.pool().terminate();
     let error = first.result_timeout(PATIENCE).unwrap_err();
-    assert_eq!(error.kind(), FutureErrorKind::Shutdown, "{error}");
+    assert_eq!(error.kind(), TaskErrorKind::Terminated, "{error}");
 }
 
 fn shutdown_waits_and_later_submits_are_refused() {
@@ -227,7 +224,7 @@ fn shutdown_waits_and_later_submits_are_refused() {
         "shutdown(wait) returned after every queued task ran"
     );
     let refused = executor.submit(&SQUARE, 1).result().unwrap_err();
-    assert_eq!(refused.kind(), FutureErrorKind::Shutdown, "{refused}");
+    assert_eq!(refused.kind(), TaskErrorKind::PoolClosed, "{refused}");
     assert!(
         live_children().is_empty(),
         "the workers exited: {:?}",
@@ -262,7 +259,7 @@ fn a_killed_worker_fails_every_pending_future_and_nothing_hangs() {
     for item in as_completed(&futures, Some(PATIENCE)) {
         let future = item.expect("every future is done long before the timeout");
         let error = future.exception().expect("a lost task is an error");
-        assert_eq!(error.kind(), FutureErrorKind::Broken, "{error}");
+        assert_eq!(error.kind(), TaskErrorKind::BrokenPool, "{error}");
         assert!(error.message().contains(&victim.to_string()), "{error}");
     }
     println!(
@@ -275,7 +272,7 @@ fn a_killed_worker_fails_every_pending_future_and_nothing_hangs() {
         .unwrap_err();
     assert_eq!(
         later.kind(),
-        FutureErrorKind::Broken,
+        TaskErrorKind::BrokenPool,
         "later submits fail too: {later}"
     );
     let (tx, rx) = mpsc::channel();
@@ -290,9 +287,9 @@ fn a_killed_worker_fails_every_pending_future_and_nothing_hangs() {
 
 // ---- runner ------------------------------------------------------------------
 
-use harness::Test;
+use crate::harness::Test;
 
-const TESTS: &[Test] = &[
+pub(crate) const TESTS: &[Test] = &[
     (
         "results_come_back_from_worker_processes",
         results_come_back_from_worker_processes,
@@ -306,8 +303,8 @@ const TESTS: &[Test] = &[
         a_panic_in_a_worker_is_carried_by_its_future,
     ),
     (
-        "an_unregistered_task_is_a_transport_error",
-        an_unregistered_task_is_a_transport_error,
+        "an_unregistered_task_is_an_unknown_task_error",
+        an_unregistered_task_is_an_unknown_task_error,
     ),
     (
         "callbacks_run_once_on_processes_too",
@@ -332,16 +329,12 @@ const TESTS: &[Test] = &[
 ];
 
 /// Longest a single test may take before the run is declared hung.
-const TEST_DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const TEST_DEADLINE: Duration = Duration::from_secs(60);
 
-fn main() {
-    // Our `if __name__ == "__main__":` — a worker never returns from here.
-    worker_guard(|tasks| {
-        tasks
-            .register(&SQUARE)
-            .register(&FAIL_ON_13)
-            .register(&SLEEP_MS);
-    });
-
-    harness::run(TESTS, TEST_DEADLINE);
+/// Registers this module's tasks (in the worker processes too).
+pub(crate) fn register(tasks: &mut Registry) {
+    tasks
+        .register(&SQUARE)
+        .register(&FAIL_ON_13)
+        .register(&SLEEP_MS);
 }

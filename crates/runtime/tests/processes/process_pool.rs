@@ -1,15 +1,7 @@
 //! Behaviour tests for `runtime::process::ProcessPool`, on real worker processes.
 //!
-//! This is a `harness = false` test target (see `crates/runtime/Cargo.toml`): the
-//! pool starts its workers by running this very executable again, so `main` must
-//! call `worker_guard` before anything else, and libtest's harness would own
-//! `main`. The small runner below runs each test on its own thread with a
-//! deadline, so a hang fails the run instead of blocking it.
-//!
-//! Run with `cargo test -p runtime --test process_pool [-- name-filter]`.
-
-#[path = "support/harness.rs"]
-mod harness;
+//! A module of the `processes` test binary (see `main.rs`, whose `main`
+//! calls `worker_guard` first): `cargo test -p runtime --test processes -- process_pool`.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -20,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use runtime::process::{
-    Callbacks, PoolError, ProcessPool, Task, TaskErrorKind, TaskState, worker_guard,
+    Callbacks, PoolError, ProcessPool, Registry, Task, TaskErrorKind, TaskState,
 };
 use serde::{Deserialize, Serialize};
 
@@ -673,6 +665,43 @@ fn callbacks_run_once_before_the_result_is_ready() {
     assert_eq!(ticket.state(), TaskState::Finished);
 }
 
+/// The runtime's one rule for a callback that panics (`runtime::task::Callbacks`):
+/// it is reported on stderr and changes nothing else. The thread pool's test
+/// of the same name holds it there.
+fn a_panicking_callback_changes_nothing_but_a_line_on_stderr() {
+    let pool = ProcessPool::new(1).unwrap();
+    let handle = pool.apply_async_with(
+        &SQUARE,
+        3,
+        Callbacks::new().callback(|_| panic!("bad callback")),
+    );
+    assert_eq!(
+        handle.get_timeout(WAIT),
+        Ok(9),
+        "the result is delivered as it was"
+    );
+    let failing = pool.apply_async_with(
+        &FAIL_ON_13,
+        13,
+        Callbacks::new().error_callback(|_| panic!("bad error callback")),
+    );
+    let error = failing.get_timeout(WAIT).expect_err("the task panicked");
+    assert_eq!(error.kind(), TaskErrorKind::Panicked);
+    assert!(
+        error.message().contains("thirteen is unlucky"),
+        "the task's own error stands: {error}"
+    );
+    let (tx, rx) = mpsc::channel();
+    pool.submit(&SQUARE, 4, move |r| {
+        tx.send(r).unwrap();
+        panic!("bad on_done");
+    })
+    .unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), Ok(16));
+    assert_eq!(pool.apply(&SQUARE, 5), Ok(25), "the pool keeps serving");
+    assert!(!pool.is_broken());
+}
+
 fn a_queued_task_can_be_cancelled_a_running_one_cannot() {
     let pool = ProcessPool::new(1).unwrap();
     let (tx, rx) = mpsc::channel();
@@ -800,9 +829,9 @@ fn printing_before_the_guard_is_a_clear_startup_error() {
 
 // ---- runner ------------------------------------------------------------------
 
-use harness::Test;
+use crate::harness::Test;
 
-const TESTS: &[Test] = &[
+pub(crate) const TESTS: &[Test] = &[
     (
         "results_match_a_sequential_map",
         results_match_a_sequential_map,
@@ -872,6 +901,10 @@ const TESTS: &[Test] = &[
         callbacks_run_once_before_the_result_is_ready,
     ),
     (
+        "a_panicking_callback_changes_nothing_but_a_line_on_stderr",
+        a_panicking_callback_changes_nothing_but_a_line_on_stderr,
+    ),
+    (
         "a_queued_task_can_be_cancelled_a_running_one_cannot",
         a_queued_task_can_be_cancelled_a_running_one_cannot,
     ),
@@ -894,62 +927,60 @@ const TESTS: &[Test] = &[
 ];
 
 /// Longest a single test may take before the run is declared hung.
-const TEST_DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const TEST_DEADLINE: Duration = Duration::from_secs(60);
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // A process that must not call the guard: it shows the error a pool gives.
+/// Registers this module's tasks (in the worker processes too).
+pub(crate) fn register(tasks: &mut Registry) {
+    tasks
+        .register(&SQUARE)
+        .register(&ADD)
+        .register(&FAIL_ON_13)
+        .register(&SLEEP_MS)
+        .register(&PID)
+        .register(&NAP_PID)
+        .register(&ABORT)
+        .register(&SUM)
+        .register(&SET_OFFSET)
+        .register(&PLUS_OFFSET)
+        .register(&REFUSE)
+        .register(&TAKE_REFUSES);
+}
+
+/// The runs of this executable that some tests start as a child, before the
+/// guard: `--without-guard` shows the error a pool gives without it.
+pub(crate) fn child_before_guard(args: &[String]) -> bool {
     if args.first().is_some_and(|a| a == "--without-guard") {
         match ProcessPool::new(1) {
             Ok(_) => println!("a pool started without the guard"),
             Err(e) => println!("{e}"),
         }
-        return;
+        return true;
     }
-
     // A program that prints before the guard, as a worker too (the variable is
     // inherited): see `printing_before_the_guard_is_a_clear_startup_error`.
     if std::env::var_os("PARLAB_TEST_CHATTY").is_some() {
         println!("hello from main, before the guard");
     }
+    false
+}
 
-    worker_guard(|tasks| {
-        tasks
-            .register(&SQUARE)
-            .register(&ADD)
-            .register(&FAIL_ON_13)
-            .register(&SLEEP_MS)
-            .register(&PID)
-            .register(&NAP_PID)
-            .register(&ABORT)
-            .register(&SUM)
-            .register(&SET_OFFSET)
-            .register(&PLUS_OFFSET)
-            .register(&REFUSE)
-            .register(&TAKE_REFUSES);
-    });
-
-    // The helper parent of `workers_exit_when_the_parent_is_killed`.
+/// The runs of this executable that some tests start as a child, after the
+/// guard: the helper parent of `workers_exit_when_the_parent_is_killed`, and
+/// the main that printed before the guard.
+pub(crate) fn child_after_guard(args: &[String]) -> bool {
     if args.first().is_some_and(|a| a == "--helper-parent") {
         let pool = ProcessPool::new(2).expect("helper: start a pool");
         let pids: Vec<String> = pool.worker_pids().iter().map(u32::to_string).collect();
         println!("{}", pids.join(" "));
         thread::sleep(Duration::from_secs(60)); // until the test kills us
-        return;
+        return true;
     }
-
-    // Like a command-line tool that wants to end quietly on `| head`: with the
-    // default SIGPIPE action, a write to a dead worker must still not kill us.
-    // SAFETY: setting a signal disposition to its default touches no memory.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-
     if args.first().is_some_and(|a| a == "--chatty-main") {
         match ProcessPool::new(1) {
             Ok(_) => println!("a pool started although main printed before the guard"),
             Err(e) => println!("{e}"),
         }
-        return;
+        return true;
     }
-
-    harness::run(TESTS, TEST_DEADLINE);
+    false
 }

@@ -9,14 +9,13 @@
 //! the caller who waits.
 //!
 //! Run with:
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test futures_loom`
-#![cfg(loom)]
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test loom futures`
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use loom::thread;
-use runtime::futures::{FutureErrorKind, ReturnWhen, TaskFuture, as_completed, wait};
+use runtime::futures::{ReturnWhen, TaskErrorKind, TaskFuture, as_completed, wait};
 
 /// Explores every interleaving: these models are small enough to check
 /// exhaustively in a few seconds (`LOOM_MAX_PREEMPTIONS` bounds it if set).
@@ -27,7 +26,7 @@ fn model<F: Fn() + Sync + Send + 'static>(f: F) {
 /// A callback that counts its calls and records whether it saw a value.
 fn counting(
     calls: &Arc<AtomicUsize>,
-) -> impl FnOnce(Result<&u32, &runtime::futures::FutureError>) + Send + 'static {
+) -> impl FnOnce(Result<&u32, &runtime::futures::TaskError>) + Send + 'static {
     let calls = calls.clone();
     move |_| {
         calls.fetch_add(1, SeqCst);
@@ -56,7 +55,7 @@ fn cancel_and_start_cannot_both_win() {
         worker.join().unwrap();
         match (cancelled, ran.load(SeqCst)) {
             (true, 0) => {
-                assert_eq!(outcome.unwrap_err().kind(), FutureErrorKind::Cancelled);
+                assert_eq!(outcome.unwrap_err().kind(), TaskErrorKind::Cancelled);
                 assert!(future.cancelled());
             }
             (false, 1) => {
@@ -154,8 +153,8 @@ fn wait_first_exception_sees_the_failure() {
         let (ok, complete_ok) = TaskFuture::<u32>::pending();
         let (bad, complete_bad) = TaskFuture::<u32>::pending();
         let t = thread::spawn(move || {
-            complete_bad.set_exception(runtime::futures::FutureError::new(
-                FutureErrorKind::Failed,
+            complete_bad.set_exception(runtime::futures::TaskError::new(
+                TaskErrorKind::Failed,
                 "boom",
             ))
         });
@@ -233,7 +232,7 @@ fn a_dropped_completer_wakes_the_waiter() {
         let (future, completer) = TaskFuture::<u32>::pending();
         let worker = thread::spawn(move || drop(completer));
         let outcome = future.result();
-        assert_eq!(outcome.unwrap_err().kind(), FutureErrorKind::Cancelled);
+        assert_eq!(outcome.unwrap_err().kind(), TaskErrorKind::Cancelled);
         worker.join().unwrap();
     });
 }

@@ -1,56 +1,23 @@
-//! The operating-system side: starting a worker, its file descriptors, and
-//! making sure it dies with its parent.
+//! Linux and other Unix systems: the worker's command line and environment,
+//! its pipes, the parent-death signal, and the signals a worker and the pool's
+//! threads must not die of. Everything here is reached through `os/mod.rs`.
 
 use std::ffi::OsString;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc;
-use std::thread;
+use std::process::{Child, Command, ExitStatus, Stdio};
 
-/// The argument that marks a process as a worker: `<exe> --parlab-process-worker <parent pid>`.
-/// It shows up in `ps`, like Python's `--multiprocessing-fork`.
-pub(crate) const WORKER_FLAG: &str = "--parlab-process-worker";
+use super::WORKER_FLAG;
 
 /// Pipe buffer size asked of the kernel (Linux's default is 64 KiB; 1 MiB is the
 /// unprivileged maximum in `/proc/sys/fs/pipe-max-size`). A bigger pipe means
 /// fewer sleeps and wake-ups per megabyte moved.
 const PIPE_BYTES: i32 = 1 << 20;
 
-type SpawnReply = mpsc::SyncSender<io::Result<Child>>;
-
-/// Starts a worker: this same executable, with the worker flag, stdin and stdout
-/// as the two pipes, stderr shared with the parent.
-///
-/// Every worker is started from one long-lived thread. Linux sends the
-/// parent-death signal when the *thread* that started a child exits, not the
-/// process, so starting workers from a short-lived thread (a test, a pool's
-/// writer replacing a worker) would kill them when that thread ends.
-pub(crate) fn spawn_worker() -> io::Result<Child> {
-    static SPAWNER: OnceLock<mpsc::Sender<SpawnReply>> = OnceLock::new();
-    let spawner = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<SpawnReply>();
-        // If the thread cannot start, the send below fails and says so.
-        let _ = thread::Builder::new()
-            .name("process-pool-spawner".into())
-            .spawn(move || {
-                for reply in rx {
-                    let _ = reply.send(start_worker());
-                }
-            });
-        tx
-    });
-    let (reply, answer) = mpsc::sync_channel(1);
-    spawner
-        .send(reply)
-        .map_err(|_| io::Error::other("the process-pool spawner thread is not running"))?;
-    answer
-        .recv()
-        .map_err(|_| io::Error::other("the process-pool spawner thread stopped"))?
-}
-
-fn start_worker() -> io::Result<Child> {
+/// Starts this same executable as a worker: the worker flag and the parent's
+/// pid as arguments, stdin and stdout as the two protocol pipes (grown to
+/// [`PIPE_BYTES`]), stderr shared with the parent.
+pub(super) fn start_worker() -> io::Result<Child> {
     let exe = std::env::current_exe()?;
     // `/proc/self/exe` runs the very file this process runs, even if cargo has
     // rebuilt the binary on disk since it started.
@@ -60,7 +27,6 @@ fn start_worker() -> io::Result<Child> {
         exe.clone().into_os_string()
     };
     let mut command = Command::new(program);
-    #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
         command.arg0(&exe);
@@ -175,4 +141,20 @@ pub(crate) fn ignore_interrupts() {
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
     }
+}
+
+/// How a worker ended, if a signal ended it: `"was killed by signal 9 (SIGKILL)"`.
+pub(super) fn killed_by(status: &ExitStatus) -> Option<String> {
+    use std::os::unix::process::ExitStatusExt;
+    let signal = status.signal()?;
+    let name = match signal {
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGABRT => " (SIGABRT: it aborted)",
+        libc::SIGSEGV => " (SIGSEGV)",
+        libc::SIGTERM => " (SIGTERM)",
+        libc::SIGINT => " (SIGINT)",
+        libc::SIGBUS => " (SIGBUS)",
+        _ => "",
+    };
+    Some(format!("was killed by signal {signal}{name}"))
 }

@@ -15,7 +15,7 @@ use std::thread;
 use std::time::Duration;
 
 use runtime::futures::{
-    AnyFuture, Executor, FutureError, FutureErrorKind, ReturnWhen, TaskFuture, ThreadExecutor,
+    AnyFuture, Executor, ReturnWhen, TaskError, TaskErrorKind, TaskFuture, ThreadExecutor,
     as_completed, wait,
 };
 use runtime::process::Task;
@@ -66,7 +66,7 @@ fn eventually(what: &str, condition: impl Fn() -> bool) {
 
 #[test]
 fn result_returns_the_value_as_often_as_asked() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let future = executor.submit(|| vec![1, 2, 3]);
     assert_eq!(future.result(), Ok(vec![1, 2, 3]));
     assert_eq!(
@@ -85,14 +85,14 @@ fn result_returns_the_value_as_often_as_asked() {
 #[test]
 fn into_result_needs_no_clone() {
     struct NotClone(u32);
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let future = executor.submit(|| NotClone(5));
     assert_eq!(future.into_result().map(|v| v.0), Ok(5));
 }
 
 #[test]
 fn result_timeout_gives_up_and_the_future_stays_usable() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let future = executor.submit(move || {
@@ -102,7 +102,7 @@ fn result_timeout_gives_up_and_the_future_stays_usable() {
     let late = future
         .result_timeout(Duration::from_millis(20))
         .unwrap_err();
-    assert_eq!(late.kind(), FutureErrorKind::TimedOut, "{late}");
+    assert_eq!(late.kind(), TaskErrorKind::TimedOut, "{late}");
     assert!(
         !future.done(),
         "a timeout in result() does not stop the task"
@@ -117,7 +117,7 @@ fn result_timeout_gives_up_and_the_future_stays_usable() {
 
 #[test]
 fn done_and_running_follow_the_task() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let (started_tx, started) = mpsc::channel();
@@ -142,7 +142,7 @@ fn done_and_running_follow_the_task() {
 
 #[test]
 fn a_pending_task_can_be_cancelled_and_never_runs() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let (started_tx, started) = mpsc::channel();
@@ -167,10 +167,10 @@ fn a_pending_task_can_be_cancelled_and_never_runs() {
     );
     assert!(queued.cancelled() && queued.done() && !queued.running());
     let error = queued.result().unwrap_err();
-    assert_eq!(error.kind(), FutureErrorKind::Cancelled, "{error}");
+    assert_eq!(error.kind(), TaskErrorKind::Cancelled, "{error}");
     assert_eq!(
         queued.exception().map(|e| e.kind()),
-        Some(FutureErrorKind::Cancelled)
+        Some(TaskErrorKind::Cancelled)
     );
 
     gate.let_through(1);
@@ -183,7 +183,7 @@ fn a_pending_task_can_be_cancelled_and_never_runs() {
 
 #[test]
 fn a_running_or_finished_task_cannot_be_cancelled() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let (started_tx, started) = mpsc::channel();
@@ -203,7 +203,7 @@ fn a_running_or_finished_task_cannot_be_cancelled() {
 
 #[test]
 fn each_callback_runs_exactly_once_before_and_after_completion() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let future = executor.submit(move || {
@@ -245,11 +245,11 @@ fn each_callback_runs_exactly_once_before_and_after_completion() {
 
 #[test]
 fn callbacks_see_errors_and_cancellation() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = |seen: &Arc<Mutex<Vec<FutureErrorKind>>>| {
+    let record = |seen: &Arc<Mutex<Vec<TaskErrorKind>>>| {
         let seen = seen.clone();
-        move |outcome: Result<&u32, &FutureError>| {
+        move |outcome: Result<&u32, &TaskError>| {
             if let Err(e) = outcome {
                 seen.lock().unwrap().push(e.kind());
             }
@@ -272,14 +272,14 @@ fn callbacks_see_errors_and_cancellation() {
     blocker.result_timeout(PATIENCE).unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
-        [FutureErrorKind::Failed, FutureErrorKind::Cancelled],
+        [TaskErrorKind::Failed, TaskErrorKind::Cancelled],
         "a callback gets the error, and the cancellation, once"
     );
 }
 
 #[test]
 fn a_panicking_callback_does_not_break_the_future_or_the_others() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let future = executor.submit(|| 3);
     let ran = Arc::new(AtomicUsize::new(0));
     future.add_done_callback(|_| panic!("a callback panics (expected in this test)"));
@@ -295,10 +295,10 @@ fn a_panicking_callback_does_not_break_the_future_or_the_others() {
 
 #[test]
 fn a_panic_in_a_task_is_carried_by_its_future_and_the_worker_goes_on() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let failed = executor.submit(|| -> u32 { panic!("task 7 exploded (expected in this test)") });
     let error = failed.result_timeout(PATIENCE).unwrap_err();
-    assert_eq!(error.kind(), FutureErrorKind::Panicked);
+    assert_eq!(error.kind(), TaskErrorKind::Panicked);
     assert!(error.message().contains("task 7 exploded"), "{error}");
     assert_eq!(
         failed.exception(),
@@ -314,7 +314,7 @@ fn a_panic_in_a_task_is_carried_by_its_future_and_the_worker_goes_on() {
 
 #[test]
 fn an_error_returned_by_a_task_is_carried_with_its_type() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let future = executor.submit_fallible(|| -> Result<u64, std::io::Error> {
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
@@ -322,7 +322,7 @@ fn an_error_returned_by_a_task_is_carried_with_its_type() {
         ))
     });
     let error = future.result_timeout(PATIENCE).unwrap_err();
-    assert_eq!(error.kind(), FutureErrorKind::Failed);
+    assert_eq!(error.kind(), TaskErrorKind::Failed);
     assert_eq!(error.message(), "peer went away");
     let io = error
         .task_error()
@@ -334,7 +334,7 @@ fn an_error_returned_by_a_task_is_carried_with_its_type() {
 
 #[test]
 fn as_completed_yields_in_completion_order_not_submission_order() {
-    let executor = ThreadExecutor::new(3);
+    let executor = ThreadExecutor::new(3).expect("start the executor");
     let gates: Vec<Gate> = (0..3).map(|_| Gate::new()).collect();
     let futures: Vec<TaskFuture<usize>> = (0..3)
         .map(|i| {
@@ -360,7 +360,7 @@ fn as_completed_yields_in_completion_order_not_submission_order() {
 
 #[test]
 fn as_completed_gives_the_done_ones_first_in_the_order_given() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let done: Vec<_> = (0..4).map(|i| executor.submit(move || i)).collect();
     for f in &done {
         f.result_timeout(PATIENCE).unwrap();
@@ -373,7 +373,7 @@ fn as_completed_gives_the_done_ones_first_in_the_order_given() {
 
 #[test]
 fn as_completed_with_a_timeout_yields_a_timeout_error_for_each_late_future() {
-    let executor = ThreadExecutor::new(3);
+    let executor = ThreadExecutor::new(3).expect("start the executor");
     let gate = Gate::new();
     let at_gate = Arc::new(gate.waiter());
     let quick = executor.submit(|| 0);
@@ -388,13 +388,13 @@ fn as_completed_with_a_timeout_yields_a_timeout_error_for_each_late_future() {
         .collect();
     quick.result_timeout(PATIENCE).unwrap(); // done before the clock starts
     let futures = vec![&slow[0], &quick, &slow[1]];
-    let items: Vec<Result<&&TaskFuture<i32>, FutureError>> =
+    let items: Vec<Result<&&TaskFuture<i32>, TaskError>> =
         as_completed(&futures, Some(Duration::from_millis(50))).collect();
     assert_eq!(items.len(), 3, "one item per future, late or not");
     assert_eq!(items[0].as_ref().map(|f| f.result()), Ok(Ok(0)));
     for late in &items[1..] {
         let error = late.as_ref().unwrap_err();
-        assert_eq!(error.kind(), FutureErrorKind::TimedOut, "{error}");
+        assert_eq!(error.kind(), TaskErrorKind::TimedOut, "{error}");
     }
     assert!(
         items[1]
@@ -416,7 +416,7 @@ fn as_completed_with_a_timeout_yields_a_timeout_error_for_each_late_future() {
 
 #[test]
 fn as_completed_over_futures_of_different_types() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let number = executor.submit(|| 1_u8);
     let text = executor.submit(|| String::from("one"));
     let mixed: Vec<&dyn AnyFuture> = vec![&number, &text];
@@ -430,7 +430,7 @@ fn as_completed_over_futures_of_different_types() {
 
 #[test]
 fn dropping_as_completed_early_leaves_the_futures_working() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let gate = Gate::new();
     let at_gate = Arc::new(gate.waiter());
     let futures: Vec<_> = (0..4)
@@ -457,7 +457,7 @@ fn dropping_as_completed_early_leaves_the_futures_working() {
 
 #[test]
 fn wait_first_completed_returns_when_one_is_done() {
-    let executor = ThreadExecutor::new(3);
+    let executor = ThreadExecutor::new(3).expect("start the executor");
     let gate = Gate::new();
     let at_gate = Arc::new(gate.waiter());
     let futures: Vec<_> = (0..3)
@@ -481,7 +481,7 @@ fn wait_first_completed_returns_when_one_is_done() {
 
 #[test]
 fn wait_first_exception_returns_at_the_first_failure() {
-    let executor = ThreadExecutor::new(3);
+    let executor = ThreadExecutor::new(3).expect("start the executor");
     let gate = Gate::new();
     let at_gate = Arc::new(gate.waiter());
     let held = |i: u32| {
@@ -516,7 +516,7 @@ fn wait_first_exception_returns_at_the_first_failure() {
 
 #[test]
 fn a_cancelled_future_is_not_an_exception_for_wait() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let blocker = executor.submit(at_gate);
@@ -538,7 +538,7 @@ fn a_cancelled_future_is_not_an_exception_for_wait() {
 
 #[test]
 fn wait_all_completed_with_a_timeout_splits_done_from_not_done() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let futures = vec![executor.submit(|| ()), executor.submit(at_gate)];
@@ -574,7 +574,7 @@ fn wait_on_nothing_returns_at_once() {
 
 #[test]
 fn shutdown_waits_for_running_and_queued_work() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let finished = Arc::new(AtomicUsize::new(0));
     let futures: Vec<_> = (0..8)
         .map(|_| {
@@ -595,14 +595,14 @@ fn shutdown_waits_for_running_and_queued_work() {
     let refused = executor.submit(|| ());
     assert_eq!(
         refused.result().unwrap_err().kind(),
-        FutureErrorKind::Shutdown,
+        TaskErrorKind::PoolClosed,
         "a submit after shutdown gives a failed future"
     );
 }
 
 #[test]
 fn shutdown_with_cancel_futures_cancels_the_queue_and_lets_running_work_finish() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let gate = Gate::new();
     let at_gate = gate.waiter();
     let (started_tx, started) = mpsc::channel();
@@ -643,7 +643,7 @@ fn shutdown_with_cancel_futures_cancels_the_queue_and_lets_running_work_finish()
 fn dropping_the_executor_finishes_pending_work() {
     let future;
     {
-        let executor = ThreadExecutor::new(1);
+        let executor = ThreadExecutor::new(1).expect("start the executor");
         future = executor.submit(|| {
             thread::sleep(Duration::from_millis(5));
             "kept"
@@ -655,7 +655,7 @@ fn dropping_the_executor_finishes_pending_work() {
 
 #[test]
 fn a_dropped_future_does_not_stop_or_break_its_task() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let (tx, rx) = mpsc::channel();
     drop(executor.submit(move || tx.send(5).unwrap()));
     assert_eq!(rx.recv_timeout(PATIENCE), Ok(5));
@@ -663,7 +663,7 @@ fn a_dropped_future_does_not_stop_or_break_its_task() {
 
 #[test]
 fn map_returns_results_in_item_order() {
-    let executor = ThreadExecutor::new(3);
+    let executor = ThreadExecutor::new(3).expect("start the executor");
     let results: Vec<u64> = executor
         .map(
             |x: u64| {
@@ -679,7 +679,7 @@ fn map_returns_results_in_item_order() {
 
 #[test]
 fn dropping_map_results_early_cancels_what_has_not_started() {
-    let executor = ThreadExecutor::new(1);
+    let executor = ThreadExecutor::new(1).expect("start the executor");
     let ran = Arc::new(Mutex::new(BTreeSet::new()));
     let gate = Gate::new();
     let at_gate = Arc::new(gate.waiter());
@@ -711,7 +711,7 @@ static TRIPLE: Task<u64, u64> = Task::new("tests::triple", triple);
 
 #[test]
 fn the_executor_trait_runs_registered_tasks_on_threads() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let via_trait: &dyn Fn(u64) -> TaskFuture<u64> = &|x| executor.submit_task(&TRIPLE, x);
     assert_eq!(via_trait(5).result(), Ok(15));
     let all: Vec<u64> = executor
@@ -735,7 +735,7 @@ fn a_completer_dropped_unused_cancels_its_pending_future() {
     drop(completer);
     assert_eq!(
         future.result().unwrap_err().kind(),
-        FutureErrorKind::Broken,
+        TaskErrorKind::Terminated,
         "a running task whose runner vanished fails instead of hanging"
     );
 }
@@ -767,7 +767,7 @@ fn many_threads_waiting_on_one_future_all_wake() {
 
 #[test]
 fn stress_every_future_settles_once_with_concurrent_cancels_and_callbacks() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     for round in 0..50 {
         let callbacks = Arc::new(AtomicUsize::new(0));
         let futures: Vec<_> = (0..64_u32)

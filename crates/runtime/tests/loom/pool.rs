@@ -29,8 +29,7 @@
 //! `terminate` that leaves the queue in place fails the `terminate` model.
 //!
 //! Run with:
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test pool_loom`
-#![cfg(loom)]
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p runtime --release --test loom pool`
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use loom::sync::{Arc, Condvar, Mutex, Notify};
@@ -130,7 +129,7 @@ impl Signal {
 #[test]
 fn a_queued_job_wakes_a_sleeping_worker() {
     model(|| {
-        let pool = ThreadPool::new(1);
+        let pool = ThreadPool::new(1).expect("start the pool");
         let done = Arc::new(Signal::default());
         let signal = done.clone();
         pool.execute(move || signal.raise()).expect("running pool");
@@ -146,7 +145,7 @@ fn a_queued_job_wakes_a_sleeping_worker() {
 fn two_submitters_and_two_workers_lose_no_wake_up() {
     // Four threads: a bound of 3 takes minutes here, see `model_bounded`.
     model_bounded(2, || {
-        let pool = Arc::new(ThreadPool::new(2));
+        let pool = Arc::new(ThreadPool::new(2).expect("start the pool"));
         let ledger = Arc::new(Ledger::default());
         let all_ran = Arc::new(Notify::new());
         let submit = |pool: &ThreadPool, ledger: &Arc<Ledger>, all_ran: &Arc<Notify>| {
@@ -178,7 +177,7 @@ fn two_submitters_and_two_workers_lose_no_wake_up() {
 #[test]
 fn close_and_join_return_after_every_queued_job_ran() {
     model(|| {
-        let pool = ThreadPool::new(2);
+        let pool = ThreadPool::new(2).expect("start the pool");
         let ledger = Arc::new(Ledger::default());
         for _ in 0..2 {
             let job = Job::new(&ledger);
@@ -196,7 +195,7 @@ fn close_and_join_return_after_every_queued_job_ran() {
 #[test]
 fn a_job_racing_close_runs_or_is_refused_never_lost() {
     model(|| {
-        let pool = Arc::new(ThreadPool::new(1));
+        let pool = Arc::new(ThreadPool::new(1).expect("start the pool"));
         let ledger = Arc::new(Ledger::default());
         let submitter = {
             let (pool, ledger) = (pool.clone(), ledger.clone());
@@ -227,7 +226,7 @@ fn a_job_racing_close_runs_or_is_refused_never_lost() {
 #[test]
 fn terminate_drops_queued_jobs_and_returns_without_waiting() {
     model(|| {
-        let pool = ThreadPool::new(1);
+        let pool = ThreadPool::new(1).expect("start the pool");
         let ledger = Arc::new(Ledger::default());
         let gate = Arc::new(AtomicBool::new(false));
         let opened = Arc::new(Notify::new());
@@ -267,7 +266,7 @@ fn terminate_drops_queued_jobs_and_returns_without_waiting() {
 #[test]
 fn a_job_racing_terminate_is_run_or_dropped_exactly_once() {
     model(|| {
-        let pool = Arc::new(ThreadPool::new(1));
+        let pool = Arc::new(ThreadPool::new(1).expect("start the pool"));
         let ledger = Arc::new(Ledger::default());
         let submitter = {
             let (pool, ledger) = (pool.clone(), ledger.clone());
@@ -289,7 +288,7 @@ fn a_job_racing_terminate_is_run_or_dropped_exactly_once() {
 #[test]
 fn dropping_an_idle_pool_wakes_and_joins_every_worker() {
     model(|| {
-        let pool = ThreadPool::new(2);
+        let pool = ThreadPool::new(2).expect("start the pool");
         assert!(matches!(pool.join(), Err(PoolError::StillRunning)));
         drop(pool);
     });
