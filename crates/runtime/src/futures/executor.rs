@@ -8,6 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::future::TaskFuture;
+#[cfg(doc)]
+use super::{ProcessExecutor, ThreadExecutor};
 use crate::process::Task;
 use crate::task::TaskError;
 

@@ -87,7 +87,7 @@
 //! | `Executor` | the [`Executor`] trait |
 //! | `ThreadPoolExecutor(max_workers)` | [`ThreadExecutor::new`] |
 //! | `ProcessPoolExecutor(max_workers)` | [`ProcessExecutor::new`], [`ProcessExecutor::with_pool`] |
-//! | `executor.submit(fn, *args)` | [`ThreadExecutor::submit`] (a closure), [`ProcessExecutor::submit`] (a registered [`Task`]), [`Executor::submit_task`] |
+//! | `executor.submit(fn, *args)` | [`ThreadExecutor::submit`] (a closure), [`ProcessExecutor::submit`] (a registered [`Task`](crate::process::Task)), [`Executor::submit_task`] |
 //! | `executor.map(fn, *iterables)` | [`ThreadExecutor::map`], [`ProcessExecutor::map`], [`Executor::map_task`] |
 //! | `executor.shutdown(wait, cancel_futures)` | `shutdown(wait, cancel_futures)` |
 //! | `Future` | [`TaskFuture`] (not `Future`: that is the `async` trait in Rust's prelude) |

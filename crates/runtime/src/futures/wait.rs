@@ -86,6 +86,12 @@ pub struct Waiter {
     arrived: Condvar,
 }
 
+impl fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Waiter").finish_non_exhaustive()
+    }
+}
+
 struct WaiterState {
     finished: VecDeque<usize>,
     failures: usize,

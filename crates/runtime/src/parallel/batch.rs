@@ -60,8 +60,8 @@ impl fmt::Display for BatchSize {
     }
 }
 
-/// What the last [`Parallel::run`] (or the running
-/// [`run_unordered`](Parallel::run_unordered)) did: for seeing what
+/// What the last [`Parallel::run`](super::Parallel::run) (or the running
+/// [`run_unordered`](super::Parallel::run_unordered)) did: for seeing what
 /// `BatchSize::Auto` chose.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunStats {

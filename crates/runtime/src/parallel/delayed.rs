@@ -117,6 +117,14 @@ pub struct ProcessRunner<A, R> {
         Arc<dyn Fn(&ProcessPool, Vec<A>, usize) -> Result<Vec<R>, TaskError> + Send + Sync>,
 }
 
+impl<A, R> fmt::Debug for ProcessRunner<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessRunner")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<A, R> Clone for ProcessRunner<A, R> {
     fn clone(&self) -> Self {
         Self {

@@ -27,7 +27,7 @@ enum Progress {
 }
 
 /// joblib's `Parallel`: runs [`Delayed`] calls on a pool of workers. See the
-/// [module docs](self).
+/// [module docs](super).
 ///
 /// Build it once and reuse it: the workers start at the first run (a rayon pool
 /// or a thread pool: some tens of microseconds per thread; a process pool:

@@ -123,13 +123,7 @@ impl Summary {
     }
 
     fn add_error(&mut self, error: TaskError) {
-        if self
-            .error
-            .as_ref()
-            .is_none_or(|e| error.index() < e.index())
-        {
-            self.error = Some(error);
-        }
+        TaskError::keep_lowest(&mut self.error, error);
     }
 
     fn merge(&mut self, other: Summary) {

@@ -6,6 +6,7 @@
 //! threads park each result until its turn (ordered) or in arrival order.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -276,6 +277,17 @@ where
         if std::mem::take(&mut self.feeding) {
             self.pool.shared.stop_feeding();
         }
+    }
+}
+
+impl<A, R, I> fmt::Debug for Imap<'_, A, R, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Imap")
+            .field("task", &self.name)
+            .field("ordered", &self.shared.ordered)
+            .field("next_index", &self.next_index)
+            .field("input_done", &self.items.is_none())
+            .finish_non_exhaustive()
     }
 }
 

@@ -167,13 +167,7 @@ struct MapState<R> {
 
 impl<R> MapState<R> {
     fn record(&mut self, error: TaskError) {
-        if self
-            .error
-            .as_ref()
-            .is_none_or(|e| error.index() < e.index())
-        {
-            self.error = Some(error);
-        }
+        TaskError::keep_lowest(&mut self.error, error);
     }
 }
 

@@ -135,6 +135,15 @@ impl TaskError {
         self.source.as_deref()
     }
 
+    /// Keeps in `first` whichever of it and `error` has the lower index: a
+    /// `map` reports its lowest-index failure, whatever order failures
+    /// arrive in (Python raises the first to arrive, which varies by run).
+    pub(crate) fn keep_lowest(first: &mut Option<TaskError>, error: TaskError) {
+        if first.as_ref().is_none_or(|e| error.index() < e.index()) {
+            *first = Some(error);
+        }
+    }
+
     pub(crate) fn panicked(index: usize, payload: &(dyn std::any::Any + Send)) -> Self {
         Self::new(TaskErrorKind::Panicked, panic_message(payload)).with_index(index)
     }

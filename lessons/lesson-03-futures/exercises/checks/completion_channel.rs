@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use exercise::*;
-use runtime::futures::{FutureError, FutureErrorKind, TaskFuture, ThreadExecutor};
+use runtime::futures::{TaskError, TaskErrorKind, TaskFuture, ThreadExecutor};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -17,7 +17,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// returns fails this test instead of hanging it.
 fn run<T: Clone + Send + Sync + 'static>(
     futures: std::sync::Arc<Vec<TaskFuture<T>>>,
-) -> mpsc::Receiver<Vec<(usize, Result<T, FutureError>)>> {
+) -> mpsc::Receiver<Vec<(usize, Result<T, TaskError>)>> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(in_completion_order(&futures));
@@ -71,7 +71,7 @@ fn errors_come_through_and_done_futures_are_not_forgotten() {
         .1
         .as_ref()
         .expect_err("the failing task's error is reported as an Err");
-    assert_eq!(error.kind(), FutureErrorKind::Failed);
+    assert_eq!(error.kind(), TaskErrorKind::Failed);
     assert_eq!(error.message(), "no such page");
     assert!(
         got.iter().any(|(i, r)| *i == 0 && *r == Ok(1)),
