@@ -31,7 +31,7 @@ use crate::task::TaskError;
 ///         .sum()
 /// }
 ///
-/// assert_eq!(total(&ThreadExecutor::new(2), 10), 2_025);
+/// assert_eq!(total(&ThreadExecutor::new(2).expect("start worker threads"), 10), 2_025);
 /// // total(&ProcessExecutor::new(2)?, 10) is the same, in two worker processes.
 /// ```
 ///

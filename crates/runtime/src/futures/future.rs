@@ -300,7 +300,7 @@ impl<T> Watch for Inner<T> {
 /// use std::time::Duration;
 /// use runtime::futures::{TaskErrorKind, ThreadExecutor};
 ///
-/// let executor = ThreadExecutor::new(2);
+/// let executor = ThreadExecutor::new(2).expect("start worker threads");
 /// let future = executor.submit(|| 6 * 7);
 /// future.add_done_callback(|outcome| println!("done: {outcome:?}"));
 /// assert_eq!(future.result(), Ok(42));

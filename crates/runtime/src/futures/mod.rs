@@ -18,7 +18,7 @@
 //!     1_000 + page // bytes
 //! }
 //!
-//! let executor = ThreadExecutor::new(8);
+//! let executor = ThreadExecutor::new(8).expect("start worker threads");
 //! let futures: Vec<_> = (0..16).map(|page| executor.submit(move || download(page))).collect();
 //!
 //! // Results as they arrive, whatever the order of submission.

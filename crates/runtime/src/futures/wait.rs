@@ -174,7 +174,7 @@ impl Waiter {
 /// use std::time::Duration;
 /// use runtime::futures::{ThreadExecutor, as_completed};
 ///
-/// let executor = ThreadExecutor::new(3);
+/// let executor = ThreadExecutor::new(3).expect("start worker threads");
 /// let futures: Vec<_> = [300_u64, 100, 200]
 ///     .into_iter()
 ///     .map(|ms| executor.submit(move || { std::thread::sleep(Duration::from_millis(ms)); ms }))
@@ -355,7 +355,7 @@ pub struct DoneAndNotDone<F> {
 /// ```
 /// use runtime::futures::{ReturnWhen, ThreadExecutor, wait};
 ///
-/// let executor = ThreadExecutor::new(2);
+/// let executor = ThreadExecutor::new(2).expect("start worker threads");
 /// let futures = vec![
 ///     executor.submit_fallible(|| Err::<u32, _>("no route to host")),
 ///     executor.submit_fallible(|| Ok::<u32, &str>(7)),
