@@ -8,8 +8,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::future::TaskFuture;
-#[cfg(doc)]
-use super::{ProcessExecutor, ThreadExecutor};
 use crate::process::Task;
 use crate::task::TaskError;
 
@@ -35,8 +33,8 @@ use crate::task::TaskError;
 /// // total(&ProcessExecutor::new(2)?, 10) is the same, in two worker processes.
 /// ```
 ///
-/// On a [`ThreadExecutor`] the task's function runs on a worker thread and
-/// nothing is serialized; on a [`ProcessExecutor`] it must be registered in
+/// On a [`ThreadExecutor`](crate::futures::ThreadExecutor) the task's function runs on a worker thread and
+/// nothing is serialized; on a [`ProcessExecutor`](crate::futures::ProcessExecutor) it must be registered in
 /// [`worker_guard`](crate::process::worker_guard).
 pub trait Executor {
     /// Runs `task(arg)` on a worker and returns its future at once.
@@ -62,8 +60,8 @@ pub trait Executor {
         )
     }
 
-    /// Stops accepting tasks; see [`ThreadExecutor::shutdown`] and
-    /// [`ProcessExecutor::shutdown`].
+    /// Stops accepting tasks; see [`ThreadExecutor::shutdown`](crate::futures::ThreadExecutor::shutdown) and
+    /// [`ProcessExecutor::shutdown`](crate::futures::ProcessExecutor::shutdown).
     fn shutdown(&self, wait: bool, cancel_futures: bool);
 
     /// The number of workers.

@@ -3,9 +3,6 @@
 
 use std::time::Duration;
 
-#[cfg(doc)]
-use super::{Interpreter, Python};
-
 /// The switch interval an interpreter starts with: 5 ms, CPython's default
 /// (`sys.getswitchinterval()` returns `0.005`).
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -14,7 +11,7 @@ pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 /// it, as CPython's `take_gil` does.
 pub const MIN_SWITCH_INTERVAL: Duration = Duration::from_micros(1);
 
-/// How an [`Interpreter`] is built.
+/// How an [`Interpreter`](crate::gil::Interpreter) is built.
 ///
 /// ```
 /// use std::time::Duration;
@@ -31,7 +28,7 @@ pub struct Config {
     /// How long a thread waits for the lock before it asks the holder to drop it.
     /// Mirrors `sys.setswitchinterval`; default [`DEFAULT_SWITCH_INTERVAL`] (5 ms),
     /// at least [`MIN_SWITCH_INTERVAL`]. Can be changed later with
-    /// [`Interpreter::set_switch_interval`].
+    /// [`Interpreter::set_switch_interval`](crate::gil::Interpreter::set_switch_interval).
     pub switch_interval: Duration,
     /// Whether a thread that drops the lock because it was asked to waits until
     /// another thread has taken it (CPython's `FORCE_SWITCHING`, on by default).
@@ -56,7 +53,7 @@ impl Default for Config {
 
 /// The cost model of a free-threaded interpreter (python3.13t, PEP 703).
 ///
-/// Each [`Python::step`] pays `refcount_ops_per_step` atomic `fetch_add`s, standing
+/// Each [`Python::step`](crate::gil::Python::step) pays `refcount_ops_per_step` atomic `fetch_add`s, standing
 /// for the thread-safe reference-count updates of the objects a bytecode touches.
 /// The default, 2, is one increment and one decrement: one object touched in a
 /// way biased reference counting cannot keep thread-local.
@@ -107,16 +104,16 @@ impl Default for FreeThreading {
     }
 }
 
-/// A snapshot of an interpreter's lock counters, from [`Interpreter::stats`].
+/// A snapshot of an interpreter's lock counters, from [`Interpreter::stats`](crate::gil::Interpreter::stats).
 ///
 /// Every field counts since the interpreter was built or since the last
-/// [`Interpreter::reset_stats`]. How large each is depends on scheduling, so these
+/// [`Interpreter::reset_stats`](crate::gil::Interpreter::reset_stats). How large each is depends on scheduling, so these
 /// are measurements, not results to compare exactly. A free-threaded interpreter
 /// has no lock and leaves them all at zero.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct GilStats {
-    /// Times a thread took the lock: on entering [`Interpreter::with_gil`], after
-    /// [`Python::allow_threads`], and after handing it over at a drop request.
+    /// Times a thread took the lock: on entering [`Interpreter::with_gil`](crate::gil::Interpreter::with_gil), after
+    /// [`Python::allow_threads`](crate::gil::Python::allow_threads), and after handing it over at a drop request.
     pub acquisitions: u64,
     /// Acquisitions by a different thread than the previous holder (CPython's
     /// `switch_number`).

@@ -112,9 +112,9 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    use super::super::{AsyncResult, Imap};
+    use super::super::imap::Imap;
     use super::*;
-    use crate::task::{TaskError, TaskErrorKind};
+    use crate::task::{AsyncResult, TaskError, TaskErrorKind};
 
     fn pool(workers: usize) -> ThreadPool {
         ThreadPool::new(workers).expect("start the pool")

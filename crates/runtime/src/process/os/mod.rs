@@ -53,7 +53,7 @@ pub(super) fn spawn_worker() -> io::Result<Child> {
             .name("process-pool-spawner".into())
             .spawn(move || {
                 for reply in rx {
-                    let _ = reply.send(imp::start_worker());
+                    let _ = reply.send(imp::start_worker(WORKER_FLAG));
                 }
             });
         tx

@@ -7,17 +7,15 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
-use super::WORKER_FLAG;
-
 /// Pipe buffer size asked of the kernel (Linux's default is 64 KiB; 1 MiB is the
 /// unprivileged maximum in `/proc/sys/fs/pipe-max-size`). A bigger pipe means
 /// fewer sleeps and wake-ups per megabyte moved.
 const PIPE_BYTES: i32 = 1 << 20;
 
-/// Starts this same executable as a worker: the worker flag and the parent's
-/// pid as arguments, stdin and stdout as the two protocol pipes (grown to
+/// Starts this same executable as a worker: `flag` and the parent's pid as
+/// arguments, stdin and stdout as the two protocol pipes (grown to
 /// [`PIPE_BYTES`]), stderr shared with the parent.
-pub(super) fn start_worker() -> io::Result<Child> {
+pub(super) fn start_worker(flag: &str) -> io::Result<Child> {
     let exe = std::env::current_exe()?;
     // `/proc/self/exe` runs the very file this process runs, even if cargo has
     // rebuilt the binary on disk since it started.
@@ -49,7 +47,7 @@ pub(super) fn start_worker() -> io::Result<Child> {
         command.env("GLIBC_TUNABLES", tunables);
     }
     let child = command
-        .arg(WORKER_FLAG)
+        .arg(flag)
         .arg(std::process::id().to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
