@@ -24,7 +24,8 @@ pub(crate) use std::thread::{Builder as ThreadBuilder, JoinHandle, ThreadId, cur
 
 use std::sync::{LockResult, PoisonError};
 #[cfg(not(loom))]
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use std::time::Instant;
 
 /// The poison-tolerant lock: `mutex.lock().unpoisoned()`, and the same after a
 /// `Condvar` wait.
@@ -42,6 +43,27 @@ pub(crate) trait Unpoison<T> {
 impl<T> Unpoison<T> for LockResult<T> {
     fn unpoisoned(self) -> T {
         self.unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Waits on `cv` once, until `deadline` if there is one, and says whether
+/// the deadline has passed: one sleep of a waiter that re-checks its
+/// condition in a loop (a wake-up may be spurious, or for someone else).
+pub(crate) fn wait_once<'a, T>(
+    cv: &Condvar,
+    guard: MutexGuard<'a, T>,
+    deadline: Option<Instant>,
+) -> (MutexGuard<'a, T>, bool) {
+    match deadline {
+        None => (cv.wait(guard).unpoisoned(), false),
+        Some(d) => {
+            let now = Instant::now();
+            if now >= d {
+                return (guard, true);
+            }
+            let guard = cv.wait_timeout(guard, d - now).unpoisoned().0;
+            (guard, Instant::now() >= d)
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use super::wait::{AnyFuture, Waiter, Watch};
 use crate::process::{TaskState, Ticket};
-use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering, Unpoison};
+use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering, Unpoison, wait_once};
 use crate::task::{TaskError, TaskErrorKind, run_caught};
 
 type Callback<T> = Box<dyn FnOnce(Result<&T, &TaskError>) + Send>;
@@ -237,21 +237,7 @@ impl<T> Inner<T> {
         deadline: Option<Instant>,
     ) -> (MutexGuard<'a, State<T>>, bool) {
         s.sleepers += 1;
-        let timed_out = match deadline {
-            None => {
-                s = self.changed.wait(s).unpoisoned();
-                false
-            }
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    true
-                } else {
-                    s = self.changed.wait_timeout(s, d - now).unpoisoned().0;
-                    Instant::now() >= d
-                }
-            }
-        };
+        let (mut s, timed_out) = wait_once(&self.changed, s, deadline);
         s.sleepers -= 1;
         (s, timed_out)
     }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::sync::{Condvar, Mutex, MutexGuard, Unpoison};
+use crate::sync::{Condvar, Mutex, MutexGuard, Unpoison, wait_once};
 use crate::task::{TaskError, TaskErrorKind};
 
 /// Any future, whatever its result type: what [`as_completed`] and [`wait`]
@@ -131,21 +131,7 @@ impl Waiter {
         deadline: Option<Instant>,
     ) -> (MutexGuard<'a, WaiterState>, bool) {
         s.sleeping = true;
-        let timed_out = match deadline {
-            None => {
-                s = self.arrived.wait(s).unpoisoned();
-                false
-            }
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    true
-                } else {
-                    s = self.arrived.wait_timeout(s, d - now).unpoisoned().0;
-                    Instant::now() >= d
-                }
-            }
-        };
+        let (mut s, timed_out) = wait_once(&self.arrived, s, deadline);
         s.sleeping = false;
         (s, timed_out)
     }

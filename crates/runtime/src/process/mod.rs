@@ -96,7 +96,7 @@
 //! calls it with every lesson's tasks, a lesson's example calls it in its own
 //! `main`, and an integration test that needs workers is a `harness = false`
 //! target whose `main` calls it (libtest's harness would otherwise own `main`;
-//! see `crates/runtime/tests/process_pool.rs`).
+//! see `crates/runtime/tests/processes/main.rs`).
 //!
 //! # Only names cross: closures cannot be tasks
 //!
@@ -171,7 +171,11 @@
 //! `concurrent.futures`.) A task that panics is different: the panic is caught
 //! in the worker and becomes that task's [`TaskErrorKind::Panicked`] error with
 //! the message, where it was raised, and the task's index; the worker and the
-//! pool carry on.
+//! pool carry on. A callback that panics (an `apply_async` callback, a
+//! `submit`'s `on_done`) is reported on stderr and changes nothing else, as on
+//! the thread pool: [`TaskError`], [`Callbacks`], [`AsyncResult`] and
+//! [`PoolError`] are the runtime's shared vocabulary ([`crate::task`]), the
+//! very types the thread pool returns.
 //!
 //! # No orphans, no zombies
 //!
@@ -196,6 +200,25 @@
 //! # Platform
 //!
 //! Unix only; the parent-death signal and the pipe size are Linux features.
+//! Everything the pool asks of the operating system goes through `os/mod.rs`
+//! (the Unix implementation is `os/unix.rs`), so another platform is one more
+//! file behind the same few functions.
+//!
+//! # Where the code is
+//!
+//! | file | what |
+//! |---|---|
+//! | `process_pool.rs` | the handle: workers, pids, stats, `close`, `terminate`, `join`, drop |
+//! | `builder.rs` | starting the workers: `new`, [`ProcessPoolBuilder`] |
+//! | `apply.rs`, `map.rs`, `imap.rs` | `submit`/`apply_async`/`apply`, `map`/`starmap`, `imap`/`imap_unordered` |
+//! | `feed.rs` | encoding chunks, and how much a call keeps encoded ahead of the workers |
+//! | `ticket.rs` | [`Ticket`]: where a submitted task is, and cancelling it |
+//! | `job.rs` | a chunk queued, in flight, answered |
+//! | `scheduler.rs` | the admission logic: how much work each worker may hold (with its own tests) |
+//! | `shared.rs` | the queue, one slot per worker, the pool's status; closing, breaking, terminating |
+//! | `io.rs` | the I/O loops: a writer and a reader thread per worker, and a worker leaving |
+//! | `os/` | the operating system: starting a worker with its pipes, dying with the parent, signals, reaping |
+//! | `worker.rs`, `registry.rs`, `wire.rs` | the worker side, named tasks, the bytes on the pipe |
 
 mod apply;
 mod builder;

@@ -50,7 +50,7 @@ pub(super) fn guard_called() -> bool {
 /// ```
 ///
 /// Integration tests need their own `main` for this, so a test file that uses a
-/// process pool is a `harness = false` target (see `crates/runtime/tests/process_pool.rs`).
+/// process pool is a `harness = false` target (see `crates/runtime/tests/processes/main.rs`).
 pub fn worker_guard(register: impl FnOnce(&mut Registry)) {
     let mut registry = Registry::new();
     register(&mut registry);
