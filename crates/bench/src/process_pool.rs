@@ -52,7 +52,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let p = &point.params;
         let workers = p.workers.get();
         let procs = ProcessPool::new(workers)?;
-        let threads = ThreadPool::new(workers);
+        let threads = ThreadPool::new(workers)?;
 
         let n = p.round_trips;
         let (_, t_proc) = ctx.measure("process round trips", || -> anyhow::Result<()> {

@@ -60,7 +60,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let key = (p.pool, workers);
         if !pools.iter().any(|(k, ..)| *k == key) {
             let started = match p.pool {
-                Pool::Threads => Started::Threads(ThreadPool::new(workers)),
+                Pool::Threads => Started::Threads(ThreadPool::new(workers)?),
                 Pool::Processes => Started::Processes(ProcessPool::new(workers)?),
             };
             let trips = p.round_trips;

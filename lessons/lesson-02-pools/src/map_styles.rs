@@ -191,7 +191,7 @@ impl Runner {
         units: u64,
     ) -> anyhow::Result<Self> {
         let pool = match pool {
-            Pool::Threads => Started::Threads(ThreadPool::new(workers)),
+            Pool::Threads => Started::Threads(ThreadPool::new(workers)?),
             Pool::Processes => {
                 Started::Processes(ProcessPool::new(workers).context("starting the process pool")?)
             }

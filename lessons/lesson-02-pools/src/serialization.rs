@@ -62,7 +62,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             started.push((
                 workers,
                 ProcessPool::new(workers)?,
-                ThreadPool::new(workers),
+                ThreadPool::new(workers)?,
                 0,
             ));
         }

@@ -58,7 +58,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let started = Instant::now();
         let (sum, timing, interpreters, switches, start) = match p.pool {
             Pool::Threads => {
-                let pool = ThreadPool::new(workers);
+                let pool = ThreadPool::new(workers)?;
                 let start = started.elapsed();
                 let before = Interpreter::main().stats().forced_switches;
                 let (sum, timing) = ctx.measure(&label, || {

@@ -40,7 +40,7 @@
 //! use std::rc::Rc;
 //! use runtime::pool::ThreadPool;
 //!
-//! let pool = ThreadPool::new(2);
+//! let pool = ThreadPool::new(2).unwrap();
 //! let shared = Rc::new(5);
 //! let _ = pool.map(move |x: u32| x + *shared, vec![1, 2, 3], 1);
 //! ```

@@ -105,7 +105,7 @@ fn results_are_identical_across_pool_kinds_and_worker_counts() {
             for chunksize in [1, 7, 0] {
                 let (mapped, unordered, locked) = match pool {
                     Pool::Threads => {
-                        let p = ThreadPool::new(workers);
+                        let p = ThreadPool::new(workers).expect("start the pool");
                         let mapped = p
                             .map(move |i| work::item(i, units), 0..n, chunksize)
                             .unwrap();
@@ -147,7 +147,7 @@ fn results_are_identical_across_pool_kinds_and_worker_counts() {
 }
 
 fn a_panicking_task_is_an_error_for_that_task_and_both_pools_keep_serving() {
-    let threads = ThreadPool::new(2);
+    let threads = ThreadPool::new(2).expect("start the pool");
     let err = threads.map(fail_on_13, 0..40_u64, 4).unwrap_err();
     assert_eq!(
         (err.index(), err.kind()),

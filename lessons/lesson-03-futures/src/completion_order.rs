@@ -144,7 +144,7 @@ fn collect_once(
     collect: Collect,
     tick: &dyn Fn(),
 ) -> anyhow::Result<Run> {
-    let executor = ThreadExecutor::try_new(workers)?;
+    let executor = ThreadExecutor::new(workers)?;
     let start = Instant::now();
     let futures: Vec<_> = durations
         .iter()

@@ -84,7 +84,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
         let bar = ctx.bar(p.downloads * passes, &format!("{workers} threads"));
         let (bytes, timing) = ctx.measure(&format!("workers = {workers}"), || {
-            let executor = ThreadExecutor::try_new(workers)?;
+            let executor = ThreadExecutor::new(workers)?;
             let futures: Vec<_> = latencies
                 .iter()
                 .enumerate()

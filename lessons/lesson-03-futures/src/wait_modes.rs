@@ -139,7 +139,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
 /// Submits the tasks, waits once, and says what was done when `wait` returned.
 fn wait_once(p: &Params, durations: &[f64], workers: usize) -> anyhow::Result<Waited> {
-    let executor = ThreadExecutor::try_new(workers)?;
+    let executor = ThreadExecutor::new(workers)?;
     let start = Instant::now();
     let futures: Vec<_> = durations
         .iter()

@@ -107,7 +107,7 @@ impl ExecutorChoice {
     ) -> anyhow::Result<T> {
         match self {
             ExecutorChoice::Threads => {
-                let executor = ThreadExecutor::try_new(workers)?;
+                let executor = ThreadExecutor::new(workers)?;
                 body(&executor)
             }
             ExecutorChoice::Processes => {

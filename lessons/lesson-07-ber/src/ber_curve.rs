@@ -122,7 +122,7 @@ pub fn simulate_curve(
         submit_order.sort_by_key(|&i| std::cmp::Reverse(expected_bits(plan, ebn0s[i])));
     }
 
-    let executor = ThreadExecutor::try_new(workers)
+    let executor = ThreadExecutor::new(workers)
         .with_context(|| format!("starting an executor of {workers} threads"))?;
     let start = Instant::now();
     // Python: futures = {executor.submit(simulate, snr): snr for snr in snrs}
