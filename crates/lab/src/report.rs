@@ -507,6 +507,79 @@ mod tests {
         assert!(table(&r, false).contains("17.5"));
     }
 
+    /// A report with every sort of cell: strings and numbers, a measured metric,
+    /// a row without timing, a speedup, a summary.
+    fn every_sort_of_cell() -> Report {
+        let mut r = Report::new();
+        r.push(
+            Row::new()
+                .param("mode", "threads")
+                .param("workers", 1)
+                .metric("checksum", 42)
+                .metric("model", 1.0 / 3.0)
+                .measured("rate", 1234.5678)
+                .timing(Timing {
+                    median_s: 0.25,
+                    min_s: 0.2,
+                    max_s: 0.3,
+                    repeats: 5,
+                }),
+        );
+        r.push(
+            Row::new()
+                .param("mode", "processes, 2")
+                .param("workers", 2)
+                .metric("checksum", 42)
+                .metric("none", Value::Null)
+                .timing(t(0.125)),
+        );
+        r.push(Row::new().param("mode", "model").metric("model", 3.9e-6));
+        r.derive_speedups();
+        r.summary("fitted", 0.1);
+        r.summary_measured("total_s", 1.5);
+        r
+    }
+
+    #[test]
+    fn tables_align_columns_and_redact_what_varies() {
+        let r = every_sort_of_cell();
+        assert_eq!(
+            table(&r, false),
+            concat!(
+                "  mode          workers  checksum     model    rate  none  time_ms  spread_%  speedup  efficiency\n",
+                "  threads             1        42   0.33333  1234.6            250        40     1.00        1.00\n",
+                "  processes, 2        2        42                       -      125         0\n",
+                "  model                            3.900e-6\n",
+                "  fitted = 0.1\n",
+                "  total_s = 1.5\n",
+            )
+        );
+        assert_eq!(
+            table(&r, true),
+            concat!(
+                "  mode          workers  checksum     model  rate  none  time_ms  spread_%  speedup  efficiency\n",
+                "  threads             1        42   0.33333     ~              ~         ~        ~           ~\n",
+                "  processes, 2        2        42                     -        ~         ~\n",
+                "  model                            3.900e-6\n",
+                "  fitted = 0.1\n",
+                "  total_s = ~\n",
+            )
+        );
+    }
+
+    #[test]
+    fn csv_has_every_column_and_raw_values() {
+        assert_eq!(
+            csv(&every_sort_of_cell()),
+            concat!(
+                "mode,workers,checksum,model,rate,none,median_s,min_s,max_s,repeats,speedup,efficiency\n",
+                "threads,1,42,0.3333333333333333,1234.5678,,0.25,0.2,0.3,5,1,1\n",
+                "\"processes, 2\",2,42,,,null,0.125,0.125,0.125,1,,\n",
+                "model,,,3.9e-6,,,,,,,,\n",
+            )
+        );
+    }
+
     #[test]
     fn csv_quotes_fields_with_commas() {
         let mut r = Report::new();
