@@ -8,7 +8,7 @@
 
 use crate::kind::{KeyError, Lesson, Point};
 use crate::measure::Repeats;
-use crate::params::did_you_mean;
+use crate::suggest::did_you_mean;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};

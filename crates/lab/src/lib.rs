@@ -7,22 +7,39 @@
 //! made here, so the driver stays thin and the tests call the same code.
 //!
 //! This crate knows nothing of the runtime or the lessons: dependencies go
-//! `xtask → lessons → lab, runtime`.
+//! `xtask → lessons → lab, runtime`. Inside it they go one way too, from the
+//! driver's side down to plain data and helpers:
+//!
+//! ```text
+//! run ─→ config ─→ kind ─→ report ─→ plot ─→ numbers
+//!  │        │        │       └─────→ measure
+//!  │        │        └──→ params, progress, measure
+//!  │        └──→ sweep, suggest, measure
+//!  └──→ progress, measure
+//! ```
+//!
+//! `scaling` (Amdahl, Gustafson, Karp–Flatt) stands alone.
+
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod kind;
 pub mod measure;
+pub mod numbers;
 pub mod params;
 pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod run;
 pub mod scaling;
+pub mod suggest;
 pub mod sweep;
 
 pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind};
 pub use measure::{Machine, Repeats, Timing};
+pub use numbers::{format_number, format_value, round, significant};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};
 pub use plot::{Legend, Plot, Scale, Series, Style};
 pub use report::{Report, Row};
 pub use serde_json::Value;
+pub use suggest::did_you_mean;

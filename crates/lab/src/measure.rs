@@ -34,6 +34,13 @@ impl Timing {
             repeats: n as u32,
         }
     }
+
+    /// How far apart the repeats were, relative to the median: `(max - min) /
+    /// median` (`0.4` is 40 %). A large spread says the machine was busy or the
+    /// work is noisy, and one run's ratio to another means less.
+    pub fn spread(&self) -> f64 {
+        (self.max_s - self.min_s) / self.median_s
+    }
 }
 
 /// How many times to run a point: `warmup` untimed runs, then `repeats` timed ones.

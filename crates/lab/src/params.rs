@@ -242,45 +242,9 @@ impl<'de> Deserialize<'de> for Workers {
     }
 }
 
-/// Edit distance, for "did you mean" suggestions.
-pub(crate) fn did_you_mean<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_catch_typos_but_not_strangers() {
-        let keys = ["work_units", "serial_fraction", "workers"];
-        assert_eq!(did_you_mean("wrk_units", keys), Some("work_units"));
-        assert_eq!(did_you_mean("worker", keys), Some("workers"));
-        assert_eq!(did_you_mean("colour", keys), None);
-    }
 
     #[test]
     fn workers_accepts_counts_and_all_only() {

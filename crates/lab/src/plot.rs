@@ -28,8 +28,8 @@ impl Scale {
 
     fn label(self, v: f64) -> String {
         match self {
-            Scale::Linear => crate::report::format_number(v),
-            Scale::Log2 => crate::report::format_number(2f64.powf(v).round()),
+            Scale::Linear => crate::numbers::format_number(v),
+            Scale::Log2 => crate::numbers::format_number(2f64.powf(v).round()),
             Scale::Log10 => {
                 let e = v.round();
                 if (v - e).abs() < 1e-9 {

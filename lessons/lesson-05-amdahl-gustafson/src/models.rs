@@ -78,7 +78,7 @@ fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 report.note(format!(
                     "s = {s}: Amdahl's efficiency falls below {} at P = {w}; the speedup can never pass {}",
                     p.efficiency_floor,
-                    lab::report::format_number(amdahl_limit(s))
+                    lab::format_number(amdahl_limit(s))
                 ));
             }
         }

@@ -217,7 +217,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .0
             .iter()
             .filter(|(k, _)| k != "ebn0_db")
-            .map(|(k, v)| format!("{k}={}", lab::report::format_value(v)))
+            .map(|(k, v)| format!("{k}={}", lab::format_value(v)))
             .collect();
         let name = if name.is_empty() {
             format!("curve {}", c + 1)
