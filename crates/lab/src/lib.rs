@@ -20,6 +20,7 @@
 //!
 //! `scaling` (Amdahl, Gustafson, Karp–Flatt) stands alone.
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;

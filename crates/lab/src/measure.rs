@@ -9,9 +9,13 @@ use std::time::{Duration, Instant};
 /// The wall time of one measured point over its timed repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Timing {
+    /// The median wall time in seconds: what tables and speedups use.
     pub median_s: f64,
+    /// The fastest repeat, in seconds.
     pub min_s: f64,
+    /// The slowest repeat, in seconds.
     pub max_s: f64,
+    /// How many timed runs the figures come from.
     pub repeats: u32,
 }
 
@@ -46,7 +50,9 @@ impl Timing {
 /// How many times to run a point: `warmup` untimed runs, then `repeats` timed ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Repeats {
+    /// Untimed runs first (caches, page faults, lazy initialisation).
     pub warmup: u32,
+    /// Timed runs; their median is reported.
     pub repeats: u32,
 }
 
@@ -73,14 +79,18 @@ pub fn measure<T>(plan: Repeats, mut f: impl FnMut() -> T) -> (T, Timing) {
 /// What the results were measured on: the `machine` object of every results file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Machine {
+    /// Logical cores the OS offers this process (what `workers = "all"` means).
     pub logical_cores: usize,
+    /// The OS, as Rust names it (`linux`, `macos`, `windows`).
     pub os: &'static str,
+    /// The CPU architecture (`x86_64`, `aarch64`).
     pub arch: &'static str,
     /// `release` for optimized builds; timings from a `debug` build are flagged.
     pub profile: &'static str,
 }
 
 impl Machine {
+    /// The machine this process runs on.
     pub fn this() -> Machine {
         Machine {
             logical_cores: logical_cores(),

@@ -11,6 +11,7 @@ use std::fmt;
 /// One key of an experiment kind, as `cargo xtask list` and `cargo xtask new` show it.
 #[derive(Debug, Clone)]
 pub struct KeyDoc {
+    /// The key, as written in a config.
     pub name: &'static str,
     /// The Rust type, as written in the params struct.
     pub ty: &'static str,
@@ -23,7 +24,9 @@ pub struct KeyDoc {
 /// A key whose value is out of its range: reported at the key's line and column.
 #[derive(Debug, Clone)]
 pub struct Invalid {
+    /// The key out of range.
     pub key: &'static str,
+    /// What the range is and what was found.
     pub message: String,
 }
 
@@ -39,7 +42,9 @@ pub trait Params:
 
 /// A range a key's value must lie in.
 pub trait Check<T> {
+    /// `Ok` when `value` is in range; otherwise what is wrong.
     fn check(&self, value: &T) -> Result<(), String>;
+    /// The range in words ("≥ 1", "from 0 to 1"), for `cargo xtask list`.
     fn describe(&self) -> String;
 }
 
@@ -168,7 +173,9 @@ pub fn describe_check<T>(check: &impl Check<T>) -> String {
 /// Every lesson names its worker count `workers`, so graders can rely on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workers {
+    /// This many.
     Count(usize),
+    /// One per logical core of the machine running the experiment.
     All,
 }
 

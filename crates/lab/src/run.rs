@@ -30,7 +30,9 @@ pub struct RunOptions {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutcome {
+    /// The experiments that failed (returned an error or panicked).
     pub failed: Vec<String>,
+    /// Every results file written.
     pub written: Vec<PathBuf>,
     /// Stopped early: stdout was closed, or the run was interrupted.
     pub stopped: bool,
