@@ -1,7 +1,7 @@
 //! Experiment kinds: what a lesson implements, and what the harness calls.
 //!
 //! A lesson declares each kind with [`kind`]: a name, a one-line description, a
-//! params struct (see [`params!`](crate::params)) and a run function that gets every
+//! params struct (see [`params!`](crate::params!)) and a run function that gets every
 //! sweep point, typed, and returns a [`Report`]. The harness does the rest: checks
 //! configs against the params struct, expands sweeps, times, derives speedups,
 //! prints and writes results.
@@ -22,6 +22,11 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// The names of its kinds, in order.
+    pub fn kind_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.iter().map(|k| k.name())
+    }
+
     /// The kind called `name`, if the lesson has one.
     pub fn kind(&self, name: &str) -> Option<&dyn Kind> {
         self.kinds

@@ -1,6 +1,6 @@
 //! Typed parameters of an experiment kind, and the value types with ranges.
 //!
-//! A kind declares its keys once, with [`params!`](crate::params): a struct whose
+//! A kind declares its keys once, with [`params!`](crate::params!): a struct whose
 //! fields are the TOML keys, each with a doc comment (shown by `cargo xtask list`),
 //! a default, and optionally a range check. Unknown keys are refused
 //! (`deny_unknown_fields`), missing keys take their default.
@@ -30,7 +30,7 @@ pub struct Invalid {
     pub message: String,
 }
 
-/// The parameters of an experiment kind: what [`params!`](crate::params) implements.
+/// The parameters of an experiment kind: what [`params!`](crate::params!) implements.
 pub trait Params:
     Serialize + serde::de::DeserializeOwned + Default + Clone + Send + Sync + 'static
 {

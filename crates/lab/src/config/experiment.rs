@@ -151,18 +151,13 @@ fn read_one(
     let (kind_span, kind_name) = required_string(c, table, "kind", item.span())?;
     let Some(kind) = lesson.kind(&kind_name) else {
         let mut help = Vec::new();
-        if let Some(m) = did_you_mean(&kind_name, lesson.kinds.iter().map(|k| k.name())) {
+        if let Some(m) = did_you_mean(&kind_name, lesson.kind_names()) {
             help.push(format!("did you mean \"{m}\"?"));
         }
         help.push(format!(
             "kinds of {}: {}",
             lesson.id,
-            lesson
-                .kinds
-                .iter()
-                .map(|k| k.name())
-                .collect::<Vec<_>>()
-                .join(", ")
+            lesson.kind_names().collect::<Vec<_>>().join(", ")
         ));
         return Err(c.error(
             kind_span,

@@ -30,14 +30,9 @@ pub(super) fn read(
 ) -> Result<Overrides, ConfigError> {
     let (mut quick, mut spans) = (toml::Table::new(), Vec::new());
     for (qk, qv) in c.table(value, "`[experiment.quick]`")?.iter() {
-        let q = qk.get_ref().as_ref();
-        if !keys.contains(&q) {
-            return Err(c.unknown_key(
-                qk,
-                keys,
-                &format!("in the quick overrides of \"{name}\" (kind {kind})"),
-            ));
-        }
+        let q = c.known(qk, keys, || {
+            format!("in the quick overrides of \"{name}\" (kind {kind})")
+        })?;
         spans.push((q.to_string(), qv.span()));
         quick.insert(q.to_string(), c.value(qv)?);
     }

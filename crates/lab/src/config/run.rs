@@ -34,9 +34,7 @@ pub(super) fn read(
     };
     let table = c.table(run, "`[run]`")?;
     for (key, _) in table.iter() {
-        if !RUN_KEYS.contains(&key.get_ref().as_ref()) {
-            return Err(c.unknown_key(key, &RUN_KEYS, "in [run]"));
-        }
+        c.known(key, &RUN_KEYS, || "in [run]".into())?;
     }
     Ok(Repeats {
         repeats: c

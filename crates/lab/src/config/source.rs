@@ -72,6 +72,22 @@ impl Source<'_> {
         self.error(key.span(), format!("unknown key `{k}` {where_}"), help)
     }
 
+    /// The key's name when it is one of `valid`; otherwise the unknown-key error
+    /// (`where_` says where, e.g. "in [run]").
+    pub(super) fn known<'k>(
+        &self,
+        key: &'k Spanned<Cow<'_, str>>,
+        valid: &[&str],
+        where_: impl FnOnce() -> String,
+    ) -> Result<&'k str, ConfigError> {
+        let k = key.get_ref().as_ref();
+        if valid.contains(&k) {
+            Ok(k)
+        } else {
+            Err(self.unknown_key(key, valid, &where_()))
+        }
+    }
+
     /// `value` as a table (`what` names it in the error).
     pub(super) fn table<'t, 'i>(
         &self,

@@ -34,14 +34,9 @@ pub(super) fn read(
 ) -> Result<Axes, ConfigError> {
     let (mut axes, mut spans) = (Vec::new(), Vec::new());
     for (axis, values) in c.table(value, "`[experiment.sweep]`")?.iter() {
-        let a = axis.get_ref().as_ref();
-        if !keys.contains(&a) {
-            return Err(c.unknown_key(
-                axis,
-                keys,
-                &format!("in the sweep of \"{name}\" (kind {kind})"),
-            ));
-        }
+        let a = c.known(axis, keys, || {
+            format!("in the sweep of \"{name}\" (kind {kind})")
+        })?;
         if experiment
             .iter()
             .any(|(other, _)| other.get_ref().as_ref() == a)

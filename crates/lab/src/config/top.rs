@@ -22,9 +22,7 @@ pub(super) fn read<'l>(
     lessons: &'l [Lesson],
 ) -> Result<&'l Lesson, ConfigError> {
     for (key, _) in root.iter() {
-        if !TOP_KEYS.contains(&key.get_ref().as_ref()) {
-            return Err(c.unknown_key(key, &TOP_KEYS, "at the top level"));
-        }
+        c.known(key, &TOP_KEYS, || "at the top level".into())?;
     }
     let (lesson_span, lesson_id) = match get(root, "lesson") {
         Some(v) => match v.get_ref() {

@@ -36,13 +36,43 @@ mod tests {
     use crate::measure::Timing;
     use serde_json::Value;
 
-    fn t(median_s: f64) -> Timing {
-        Timing {
-            median_s,
-            min_s: median_s,
-            max_s: median_s,
-            repeats: 1,
+    /// One timed run of `secs`.
+    fn t(secs: f64) -> Timing {
+        Timing::from_durations(&[std::time::Duration::from_secs_f64(secs)])
+    }
+
+    #[test]
+    fn speedups_are_relative_to_the_one_worker_row_with_the_same_other_params() {
+        let mut r = Report::new();
+        for (pool, w, secs) in [
+            ("threads", 1, 4.0),
+            ("threads", 2, 4.0),
+            ("processes", 1, 8.0),
+            ("processes", 2, 4.0),
+        ] {
+            r.push(
+                Row::new()
+                    .param("pool", pool)
+                    .param("workers", w)
+                    .timing(t(secs)),
+            );
         }
+        r.derive_speedups();
+        let s: Vec<_> = r.rows.iter().map(|r| r.speedup.unwrap()).collect();
+        assert_eq!(s, vec![1.0, 1.0, 1.0, 2.0]);
+        assert_eq!(r.rows[3].efficiency, Some(1.0));
+    }
+
+    #[test]
+    fn measured_names_gather_rows_and_summary() {
+        let mut r = Report::new();
+        r.push(Row::new().metric("checksum", 1).measured("rate", 2.0));
+        r.push(Row::new().measured("latency_us", 3.0));
+        r.summary_measured("total_s", 4.0);
+        r.summary("fitted", 0.1);
+        assert_eq!(r.measured_names(), ["latency_us", "rate", "total_s"]);
+        assert!(r.rows[0].is_measured("rate") && !r.rows[0].is_measured("checksum"));
+        assert!(r.is_summary_measured("total_s") && !r.is_summary_measured("fitted"));
     }
 
     #[test]
