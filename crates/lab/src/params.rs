@@ -140,12 +140,8 @@ macro_rules! params {
                         name: ::core::stringify!($field),
                         ty: ::core::stringify!($ty),
                         doc: [$($doc),*].iter().map(|l: &&str| l.trim()).collect::<::std::vec::Vec<_>>().join(" "),
-                        range: {
-                            #[allow(unused_mut)]
-                            let mut range: ::core::option::Option<::std::string::String> = None;
-                            $( range = Some($crate::params::describe_check::<$ty>(&$check)); )?
-                            range
-                        },
+                        range: ::core::option::Option::<::std::string::String>::None
+                            $( .or(::core::option::Option::Some($crate::params::describe_check::<$ty>(&$check))) )?,
                     }
                 ),*]
             }

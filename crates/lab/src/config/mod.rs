@@ -126,3 +126,122 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
 pub fn lesson_config_path(root: &Path, lesson: &str) -> PathBuf {
     root.join("configs").join(format!("{lesson}.toml"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Ctx, Report, Typed, Workers, at_least, kind};
+
+    crate::params! {
+        /// A kind for these tests.
+        pub struct Demo {
+            /// Work per point.
+            pub work_units: u64 = 100 => at_least(1),
+            /// Worker threads.
+            pub workers: Workers = Workers::Count(1),
+        }
+    }
+
+    fn run(_: &Ctx, _: &[Typed<Demo>]) -> anyhow::Result<Report> {
+        Ok(Report::new())
+    }
+
+    fn lessons() -> Vec<Lesson> {
+        vec![Lesson {
+            id: "lesson-demo",
+            title: "a lesson for tests",
+            kinds: vec![kind::<Demo>("demo", "does nothing", run)],
+        }]
+    }
+
+    fn parse_demo(src: &str) -> Result<Config, ConfigError> {
+        parse(src, "demo.toml", &lessons())
+    }
+
+    const SWEPT: &str = r#"lesson = "lesson-demo"
+
+[[experiment]]
+name = "one"
+kind = "demo"
+work_units = 1000
+[experiment.sweep]
+workers = [1, 2, 4]
+[experiment.quick]
+work_units = 10
+workers = [1, 2]
+"#;
+
+    #[test]
+    fn quick_overrides_replace_a_swept_axis_and_set_keys() {
+        let config = parse_demo(SWEPT).unwrap();
+        let e = &config.experiments[0];
+        let workers = |quick| -> Vec<i64> {
+            e.points(quick)
+                .iter()
+                .map(|p| p.table["workers"].as_integer().unwrap())
+                .collect()
+        };
+        assert_eq!(workers(false), [1, 2, 4]);
+        assert_eq!(workers(true), [1, 2]);
+        assert_eq!(e.points(true)[0].table["work_units"].as_integer(), Some(10));
+        assert_eq!(
+            e.points(false)[0].table["work_units"].as_integer(),
+            Some(1000)
+        );
+    }
+
+    #[test]
+    fn a_quick_override_with_one_value_pins_the_axis() {
+        let config = parse_demo(&SWEPT.replace("workers = [1, 2]", "workers = 2")).unwrap();
+        let points = config.experiments[0].points(true);
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].sweep, [("workers".into(), 2.into())]);
+    }
+
+    #[test]
+    fn run_settings_default_to_one_warmup_and_five_repeats() {
+        assert_eq!(
+            parse_demo(SWEPT).unwrap().plan,
+            Repeats {
+                warmup: 1,
+                repeats: 5
+            }
+        );
+        let with_run = SWEPT.replace("\n[[experiment]]", "[run]\nrepeats = 3\n\n[[experiment]]");
+        assert_eq!(parse_demo(&with_run).unwrap().plan.repeats, 3);
+    }
+
+    /// The bad value of a sweep is pointed at in its list, not at the key.
+    #[test]
+    fn a_bad_sweep_value_is_pointed_at_its_element() {
+        let e = parse_demo(&SWEPT.replace("[1, 2, 4]", "[1, 0, 4]")).unwrap_err();
+        let at = e.at.as_ref().unwrap();
+        assert_eq!((at.line, at.col, at.width), (8, 15, 1), "{e}");
+        assert!(e.message.starts_with("bad value for `workers`"), "{e}");
+    }
+
+    /// A quick override is checked before `--quick` runs, at the override.
+    #[test]
+    fn a_bad_quick_value_is_pointed_at_its_override() {
+        let e = parse_demo(&SWEPT.replace("work_units = 10\n", "work_units = 0\n")).unwrap_err();
+        let at = e.at.as_ref().unwrap();
+        assert_eq!((at.line, at.col), (10, 14), "{e}");
+        assert_eq!(e.help, ["`work_units` is u64, ≥ 1: Work per point."], "{e}");
+    }
+
+    #[test]
+    fn errors_read_like_rustc() {
+        let e = parse_demo(&SWEPT.replace("kind = \"demo\"", "kind = \"dmeo\"")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            concat!(
+                "demo.toml:5:8: unknown kind \"dmeo\" for lesson-demo\n",
+                "  |\n",
+                "5 | kind = \"dmeo\"\n",
+                "  |        ^^^^^^\n",
+                "  = did you mean \"demo\"?\n",
+                "  = kinds of lesson-demo: demo",
+            )
+        );
+    }
+}
