@@ -3,15 +3,20 @@
 //! A row's params and metrics become one column per key, in the order the keys
 //! first appear. After them come the row's optional [`Part`]s — its timing, its
 //! speedup — each with the columns it shows in the terminal table and the ones it
-//! writes to CSV. The table and the CSV walk the same list, so a new per-row part
-//! (a noise warning, a prediction, a time ledger) is one field on
-//! [`Row`] and one entry in [`PARTS`], and neither renderer changes.
+//! writes to CSV. The table and the CSV walk the same lists, so neither changes
+//! when a row gains something:
+//!
+//! * a part with fixed columns (a noise warning, a time ledger) is one field on
+//!   [`Row`] and one entry in [`PARTS`];
+//! * a value beside each metric (a student's prediction) is one more source of
+//!   keys in [`named`] and of values in [`Row::value`];
+//! * a row of another origin (Python beside Rust) is a param, and needs nothing.
 
 use super::model::{Report, Row};
 use crate::numbers::format_number;
 
-/// The params and metrics keys of all rows, each once, in the order they first
-/// appear (params before metrics within a row).
+/// The named columns: the params keys of all rows, then their metrics keys, each
+/// once, in the order they first appear. A row's cell in one is [`Row::value`].
 pub fn named(report: &Report) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let rows = &report.rows;

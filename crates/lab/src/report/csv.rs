@@ -24,7 +24,7 @@ pub fn csv(report: &Report) -> String {
     for r in &report.rows {
         let line: Vec<String> = keys
             .iter()
-            .map(|k| match r.params.get(k).or_else(|| r.metrics.get(k)) {
+            .map(|k| match r.value(k) {
                 Some(Value::String(s)) => field(s),
                 Some(v) => v.to_string(),
                 None => String::new(),

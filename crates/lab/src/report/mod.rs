@@ -9,9 +9,8 @@
 //!   contract, the CSV and the SVGs, each written atomically.
 //!
 //! Dependencies point one way: the renderers and the files read the model, the
-//! model knows neither. A per-row part added later (a noise warning, a
-//! prediction, a time ledger, a Python row's interpreter) is a field on [`Row`]
-//! and an entry in [`columns::PARTS`].
+//! model knows neither. What a row gains later (a noise warning, a prediction, a
+//! time ledger) is added to the model and to [`columns`], once; see there.
 //!
 //! Metrics come in two sorts. Deterministic ones (checksums, counts, model values,
 //! estimates) are the same on every run and machine, and the snapshot tests hold

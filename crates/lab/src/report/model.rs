@@ -120,6 +120,11 @@ impl Row {
         self.params.get("workers").and_then(Value::as_u64)
     }
 
+    /// The value under the named column `key`: a param, or else a metric.
+    pub fn value(&self, key: &str) -> Option<&Value> {
+        self.params.get(key).or_else(|| self.metrics.get(key))
+    }
+
     /// A numeric metric (deterministic or measured).
     pub fn number(&self, key: &str) -> Option<f64> {
         self.metrics.get(key).and_then(Value::as_f64)

@@ -27,7 +27,7 @@ pub fn table(report: &Report, redact: bool) -> String {
     for r in rows {
         let mut line = Vec::new();
         for key in &keys {
-            let value = r.params.get(key).or_else(|| r.metrics.get(key));
+            let value = r.value(key);
             let hide = redact && r.is_measured(key);
             line.push(match value {
                 None => (String::new(), false),
