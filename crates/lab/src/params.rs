@@ -242,8 +242,10 @@ impl<'de> Deserialize<'de> for Workers {
     }
 }
 
-/// Edit distance, for "did you mean" suggestions.
-pub(crate) fn did_you_mean<'a>(
+/// The candidate closest to `wrong` by edit distance, if it is close enough to be
+/// a typo of it: the "did you mean" of every message that names a key, kind,
+/// lesson or exercise.
+pub fn did_you_mean<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
