@@ -1,7 +1,5 @@
 //! Running the real driver binary from tests.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -58,4 +56,27 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// Whether this machine has what `lesson` needs beyond Rust (MPI, say). When it
+/// does not, the test skips the lesson with a printed note, unless the
+/// requirement's variable (`PARLAB_REQUIRE_MPI=1`) says it must be there, in
+/// which case the test fails.
+pub fn available(lesson: &xtask::lessons::Entry) -> bool {
+    let missing = lesson.missing();
+    for r in &missing {
+        assert!(
+            !r.required(),
+            "{} needs {}, which is missing, and {}=1 requires it: install it with `{}`",
+            lesson.id,
+            r.what,
+            r.require_var,
+            r.install
+        );
+        eprintln!(
+            "note: skipping {}: it needs {} (install it with `{}`; set {}=1 to make this a failure)",
+            lesson.id, r.what, r.install, r.require_var
+        );
+    }
+    missing.is_empty()
 }
