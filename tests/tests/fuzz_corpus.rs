@@ -5,11 +5,11 @@
 //! `tests/bad-configs/`, and whatever the fuzzer found and was kept in
 //! `fuzz/corpus/config/`. The mutations of each seed: the seed cut after every
 //! third byte (0, 3, 6, …), and at every seventh byte, that byte replaced by
-//! each of `"`, `[`, `=`, a newline, `0` and 0xff. Every variant goes through
-//! the loader's front door, `lab::config::load` on a file, so a variant that is
-//! not UTF-8 (every 0xff, and cuts inside a multi-byte character) tests the
-//! UTF-8 check and its message instead of being skipped. The real fuzzer
-//! explores much further: see `fuzz/fuzz_targets/config.rs`.
+//! each of `"`, `[`, `=`, a newline, `0` and 0xff. Every variant is loaded: UTF-8
+//! text with `lab::config::parse` (what `load` does once it has read the text),
+//! and the rest, every 0xff and the cuts inside a multi-byte character, with
+//! `lab::config::load` on a file, which tests the UTF-8 check and its message.
+//! The real fuzzer explores much further: see `fuzz/fuzz_targets/config.rs`.
 
 use crate::common::*;
 
@@ -40,10 +40,17 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     seeds
 }
 
-/// Loads `bytes` as the config file `file` and checks what came back.
+/// Loads `bytes` as a config (through the file `file` when they are not UTF-8)
+/// and checks what came back.
 fn load(file: &std::path::Path, bytes: &[u8], lessons: &[lab::Lesson]) {
-    std::fs::write(file, bytes).unwrap();
-    match lab::config::load(file, "fuzz.toml", lessons) {
+    let loaded = match std::str::from_utf8(bytes) {
+        Ok(text) => lab::config::parse(text, "fuzz.toml", lessons),
+        Err(_) => {
+            std::fs::write(file, bytes).unwrap();
+            lab::config::load(file, "fuzz.toml", lessons)
+        }
+    };
+    match loaded {
         Ok(config) => {
             for e in &config.experiments {
                 assert!(!e.points(false).is_empty() && !e.points(true).is_empty());
