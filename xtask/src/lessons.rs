@@ -108,6 +108,18 @@ impl Requirement {
     }
 }
 
+/// Whether an executable named `program` is on the `PATH`: the usual `present`
+/// check of a [`Requirement`] (`|| on_path("mpirun")`).
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 impl Entry {
     /// The crate folder: `lessons/lesson-05-amdahl-gustafson`.
     pub fn dir(&self) -> PathBuf {
@@ -188,5 +200,38 @@ pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     bench::register_tasks(tasks);
     for register in LESSONS.iter().filter_map(|e| e.tasks) {
         register(tasks);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_path_finds_programs_on_the_path_only() {
+        assert!(on_path("sh"));
+        assert!(!on_path("parlab-surely-not-a-program"));
+    }
+
+    #[test]
+    fn a_missing_requirement_stops_a_lesson_with_how_to_install_it() {
+        static NEEDS: &[Requirement] = &[Requirement {
+            what: "a program that is not there",
+            install: "apt-get install nothing",
+            require_var: "PARLAB_REQUIRE_NOTHING",
+            present: || on_path("parlab-surely-not-a-program"),
+        }];
+        let entry = Entry {
+            needs: NEEDS,
+            ..LESSONS[0]
+        };
+        assert_eq!(entry.missing().len(), 1);
+        let message = format!("{:#}", entry.preflight().unwrap_err());
+        assert!(
+            message.contains("a program that is not there")
+                && message.contains("apt-get install nothing"),
+            "{message}"
+        );
+        assert!(LESSONS[0].preflight().is_ok());
     }
 }
