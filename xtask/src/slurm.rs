@@ -11,10 +11,9 @@ use std::process::ExitCode;
 pub fn slurm(args: SlurmArgs) -> anyhow::Result<ExitCode> {
     let all = lessons::all();
     let path = PathBuf::from(&args.config);
-    let path = if path.exists() || args.config.ends_with(".toml") {
-        path
-    } else {
-        lab::config::lesson_config_path(&workspace_root(), &args.config)
+    let path = match lessons::find(&args.config) {
+        Ok(entry) if !path.exists() => entry.config(),
+        _ => path,
     };
     let config =
         lab::config::load(&path, &shown(&path), &all).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,4 +1,5 @@
-//! A kind that needs something beyond Rust (MPI) says so before anything runs:
+//! A kind that must prepare something before a run (lesson 08 builds its MPI
+//! rank program) and cannot says so before anything runs:
 //! the run stops with its message and writes nothing; experiments that do not
 //! need it run when selected on their own.
 

@@ -288,10 +288,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             )
         });
     // Always both keys, null on one rank or when the times do not fit the model.
-    report.summary_measured("alpha_us", fit.map(|h| significant(h.alpha_s * 1e6)));
+    report.summary_measured(
+        "alpha_us",
+        fit.map(|h| lab::significant(h.alpha_s * 1e6, 4)),
+    );
     report.summary_measured(
         "beta_gb_s",
-        fit.map(|h| significant(h.beta_bytes_per_s / 1e9)),
+        fit.map(|h| lab::significant(h.beta_bytes_per_s / 1e9, 4)),
     );
 
     let mut all: Vec<(u64, OpResult)> = Vec::new();
@@ -310,11 +313,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .param("bytes", op.bytes)
                 .metric("iterations", op.iterations)
                 .metric("tree_rounds", tree_rounds(*ranks))
-                .measured("time_us", significant(median * 1e6))
-                .measured("model_us", model.map(|m| significant(m * 1e6)))
+                .measured("time_us", lab::significant(median * 1e6, 4))
+                .measured("model_us", model.map(|m| lab::significant(m * 1e6, 4)))
                 .measured(
                     "time_over_model",
-                    model.filter(|&m| m > 0.0).map(|m| significant(median / m)),
+                    model
+                        .filter(|&m| m > 0.0)
+                        .map(|m| lab::significant(median / m, 4)),
                 ),
         );
     }
@@ -401,10 +406,6 @@ fn plots(report: &mut Report, all: &[(u64, OpResult)], fit: Option<Hockney>) {
     }
     report.plot(by_ranks);
     report.plot(by_size);
-}
-
-fn significant(x: f64) -> f64 {
-    lesson_06_monte_carlo::sample::significant(x, 4)
 }
 
 #[cfg(test)]

@@ -68,12 +68,6 @@ pub fn block(total: u64, parts: u64, rank: u64) -> std::ops::Range<u64> {
     start..start + base + u64::from(rank < extra)
 }
 
-/// `x` rounded to `digits` decimals, for tables.
-pub fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,8 +74,9 @@ pub mod weak_scaling;
 #[cfg(feature = "mpi")]
 pub mod rank;
 
-/// The lesson, with its experiment kinds, for the driver. Every kind checks for
-/// MPI (and builds the rank program) before a run starts.
+/// The lesson, with its experiment kinds, for the driver. Every kind builds the
+/// rank program before a run starts; that MPI is installed at all, the driver
+/// checks before that (the lesson registry's MPI requirement).
 pub fn lesson() -> lab::Lesson {
     let needs_mpi = |kind| lab::with_preflight(kind, launch::preflight);
     lab::Lesson {

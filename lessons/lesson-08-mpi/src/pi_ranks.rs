@@ -12,7 +12,7 @@
 use crate::job::{self, Job, Repeats, block};
 use crate::launch::{Launcher, LauncherArgs};
 use lab::{Ctx, Report, Typed, Workers, at_least, between};
-use lesson_06_monte_carlo::sample::{Sampler, Tally, estimate_pi, significant, std_error};
+use lesson_06_monte_carlo::sample::{Sampler, Tally, estimate_pi, std_error};
 use runtime::rng::Streams;
 use serde::{Deserialize, Serialize};
 
@@ -128,9 +128,9 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("hits", tally.hits)
                 .metric("samples", tally.samples)
                 .metric("estimate", tally.estimate())
-                .metric("error", significant(tally.error(), 4))
-                .metric("std_error", significant(std_error(tally.samples), 4))
-                .measured("msamples_per_s_per_rank", job::round(rate, 1))
+                .metric("error", lab::significant(tally.error(), 4))
+                .metric("std_error", lab::significant(std_error(tally.samples), 4))
+                .measured("msamples_per_s_per_rank", lab::round(rate, 1))
                 .timing(timing),
         );
     }

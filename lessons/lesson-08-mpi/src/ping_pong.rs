@@ -141,11 +141,11 @@ fn measured(path: &str, bytes: u64, trips: u64, timing: lab::Timing) -> Measured
         .param("transport", path)
         .param("bytes", bytes)
         .metric("round_trips", trips)
-        .measured("round_trip_us", significant(round_trip_s * 1e6))
-        .measured("one_way_us", significant(one_way_s * 1e6))
+        .measured("round_trip_us", lab::significant(round_trip_s * 1e6, 4))
+        .measured("one_way_us", lab::significant(one_way_s * 1e6, 4))
         .measured(
             "bandwidth_gb_s",
-            significant(bytes as f64 / one_way_s / 1e9),
+            lab::significant(bytes as f64 / one_way_s / 1e9, 4),
         )
         .timing(timing);
     Measured {
@@ -153,10 +153,6 @@ fn measured(path: &str, bytes: u64, trips: u64, timing: lab::Timing) -> Measured
         bytes,
         one_way_s,
     }
-}
-
-fn significant(x: f64) -> f64 {
-    lesson_06_monte_carlo::sample::significant(x, 4)
 }
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
@@ -243,11 +239,11 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         // Always both keys, null when the times do not fit the model.
         report.summary_measured(
             &format!("alpha_us_{key}"),
-            fit.map(|h| significant(h.alpha_s * 1e6)),
+            fit.map(|h| lab::significant(h.alpha_s * 1e6, 4)),
         );
         report.summary_measured(
             &format!("beta_gb_s_{key}"),
-            fit.map(|h| significant(h.beta_bytes_per_s / 1e9)),
+            fit.map(|h| lab::significant(h.beta_bytes_per_s / 1e9, 4)),
         );
         let measured_pts: Vec<(f64, f64)> = rows
             .iter()
@@ -269,7 +265,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .series(Series::new(format!("{path}: α + n/β"), Style::Dashed, model).color(i));
         }
         for m in rows {
-            let model = fit.map(|h: Hockney| significant(h.time_s(m.bytes as f64) * 1e6));
+            let model = fit.map(|h: Hockney| lab::significant(h.time_s(m.bytes as f64) * 1e6, 4));
             report.push(m.row.measured("hockney_us", model));
         }
     }

@@ -203,7 +203,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .param("workers", *ranks)
             .metric("work_units", m.work_units)
             .metric("checksum", m.checksum)
-            .metric(model_name, job::round(model, 4))
+            .metric(model_name, lab::round(model, 4))
             .timing(timing);
         // Speedup: work per second against one rank's, for the same mode.
         if let Some((w1, t1)) = one(m.mode) {
@@ -254,7 +254,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     );
     report.plot(plot);
     report.summary("serial_units", serial);
-    report.summary("strong_serial_fraction", job::round(strong_s, 6));
+    report.summary("strong_serial_fraction", lab::round(strong_s, 6));
     report.note("weak: each rank's work is fixed, the problem grows with P, and the scaled speedup follows Gustafson; strong: the total is fixed and the speedup follows Amdahl");
     report.note("at the largest P both runs are the same problem (same work_units and checksum); past the cores, ranks share them and both curves flatten");
     Ok(report)

@@ -64,10 +64,11 @@ fn build() -> Result<PathBuf, String> {
     if !output.status.success() {
         return Err(format!(
             "lesson-08 could not build its MPI rank program ({}; cargo's output is above).\n  \
-             = when the failing crate is mpi-sys, MPI's development files or libclang are missing; {}\n  \
+             = when the failing crate is mpi-sys, MPI's development files or libclang are missing: \
+             install them, then run again:\n      {}\n  \
              = to retry by hand: {BUILD_COMMAND}",
             output.status,
-            super::INSTALL_HINT
+            super::INSTALL.lines().collect::<Vec<_>>().join("\n      ")
         ));
     }
     executable(&stdout).ok_or_else(|| {
