@@ -153,15 +153,15 @@ fn build(
         "--keep-going",
         "--message-format=json",
     ]);
-    let mut lessons: Vec<&str> = exercises.iter().map(|e| e.lesson).collect();
-    lessons.dedup();
+    let mut ids: Vec<&str> = exercises.iter().map(|e| e.lesson).collect();
+    ids.dedup();
     for e in exercises {
         cmd.args(["--test", &e.name]);
     }
     // The features a lesson's exercises need (lesson 08's `mpi`: its checks are
     // MPI programs), and `solutions` when the solutions are checked.
     let mut features: Vec<String> = Vec::new();
-    for id in lessons {
+    for id in ids {
         let lesson = lessons::find(id)?;
         features.extend(lesson.features().map(|f| format!("{}/{f}", lesson.package)));
         if solutions {
