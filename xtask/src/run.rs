@@ -43,7 +43,16 @@ pub fn run(args: RunArgs) -> ExitCode {
         out: args.out.unwrap_or_else(|| workspace_root().join("results")),
         redact: args.redact,
     };
-    match lab::run::run(&config, lesson, &opts) {
+    let result = lab::run::run(&config, lesson, &opts);
+    if lab::run::interrupted() {
+        // Ctrl-C: the handler (`stop_on_ctrl_c`) says so and exits with 130. An
+        // experiment that Ctrl-C stopped (lesson 08's ranks are killed at once)
+        // can end the run before the handler is done: let the handler finish,
+        // rather than exit first with the code of a failed experiment.
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        std::process::exit(130);
+    }
+    match result {
         Ok(outcome) if outcome.failed.is_empty() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(EXIT_FAILED),
         Err(e) => {
