@@ -70,6 +70,10 @@ pub struct Config {
     pub file: String,
     pub lesson: String,
     pub plan: Repeats,
+    /// `[run] python`: the interpreter of the Python rows (see [`crate::python`]).
+    pub python: Option<String>,
+    /// `[run] python_timeout_s`: a Python script running longer is killed.
+    pub python_timeout_s: Option<u32>,
     pub experiments: Vec<Experiment>,
 }
 
@@ -84,6 +88,8 @@ pub struct Experiment {
     pub sweep: Vec<(String, Vec<toml::Value>)>,
     /// `[experiment.quick]`: overrides for `--quick` and the tests.
     pub quick: toml::Table,
+    /// `python = "..."`: this experiment's interpreter, over `[run]`'s.
+    pub python: Option<String>,
 }
 
 impl Experiment {
@@ -124,8 +130,8 @@ impl Experiment {
 }
 
 const TOP_KEYS: [&str; 3] = ["lesson", "run", "experiment"];
-const RUN_KEYS: [&str; 2] = ["repeats", "warmup"];
-const EXPERIMENT_KEYS: [&str; 4] = ["name", "kind", "sweep", "quick"];
+const RUN_KEYS: [&str; 4] = ["repeats", "warmup", "python", "python_timeout_s"];
+const EXPERIMENT_KEYS: [&str; 5] = ["name", "kind", "sweep", "quick", "python"];
 
 /// Reads and checks a config file against the lessons it may name.
 pub fn load(path: &Path, shown_as: &str, lessons: &[Lesson]) -> Result<Config, ConfigError> {
@@ -223,6 +229,8 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
         return Err(c.error(lesson_span, format!("unknown lesson \"{lesson_id}\""), help));
     };
 
+    let mut python = None;
+    let mut python_timeout_s = None;
     let plan = match get(root, "run") {
         None => Repeats {
             warmup: 1,
@@ -235,6 +243,13 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
                     return Err(c.unknown_key(key, &RUN_KEYS, "in [run]"));
                 }
             }
+            python = c.python_key(get(table, "python"))?;
+            python_timeout_s = c.int_in(
+                get(table, "python_timeout_s"),
+                "python_timeout_s",
+                1,
+                86_400,
+            )?;
             Repeats {
                 repeats: c
                     .int_in(get(table, "repeats"), "repeats", 1, 1000)?
@@ -324,10 +339,21 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
         let mut sweep = Vec::new();
         let mut quick = toml::Table::new();
         let mut spans = Spans::default();
+        let mut python = None;
         for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
             match k {
                 "name" | "kind" => {}
+                "python" if kind.python().is_none() => {
+                    return Err(c.error(
+                        key.span(),
+                        format!(
+                            "kind {kind_name} has no Python rows, so `python` does nothing here"
+                        ),
+                        vec!["`cargo xtask list` marks the kinds with Python rows".into()],
+                    ));
+                }
+                "python" => python = c.python_key(Some(value))?,
                 "sweep" => {
                     let axes = c.table(value, "`[experiment.sweep]`")?;
                     for (axis, values) in axes.iter() {
@@ -400,6 +426,7 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
             params,
             sweep,
             quick,
+            python,
         };
         for quick_mode in [false, true] {
             for point in experiment.points(quick_mode) {
@@ -422,6 +449,8 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
         file: file.to_string(),
         lesson: lesson.id.to_string(),
         plan,
+        python,
+        python_timeout_s,
         experiments,
     })
 }
@@ -564,6 +593,25 @@ impl Checker<'_> {
                 v.span(),
                 format!("`{key}` must be a whole number from {lo} to {hi}"),
                 vec![],
+            )),
+        }
+    }
+
+    /// A `python` key: the interpreter's name or path, a non-empty string.
+    fn python_key(
+        &self,
+        value: Option<&Spanned<DeValue<'_>>>,
+    ) -> Result<Option<String>, ConfigError> {
+        let Some(v) = value else { return Ok(None) };
+        match v.get_ref() {
+            DeValue::String(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            _ => Err(self.error(
+                v.span(),
+                "`python` must name an interpreter, e.g. \"python3\" or \"python3.13t\"".into(),
+                vec![
+                    "a bare name is looked up in .venv, then on PATH; a path is used as given"
+                        .into(),
+                ],
             )),
         }
     }

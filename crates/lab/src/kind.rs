@@ -54,6 +54,11 @@ pub trait Kind: Send + Sync {
     /// Types and range-checks one point's params.
     fn check(&self, table: &toml::Table) -> Result<(), KeyError>;
     fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report>;
+    /// The Python script of this kind's Python rows, if it has any (see
+    /// [`crate::python::with_script`]).
+    fn python(&self) -> Option<&'static crate::python::Script> {
+        None
+    }
 }
 
 /// A sweep point with its params typed.
@@ -160,6 +165,8 @@ pub struct Ctx {
     pub quick: bool,
     pub plan: Repeats,
     pub machine: Machine,
+    /// Which interpreter runs this experiment's Python rows ([`crate::python`]).
+    pub python: crate::python::Settings,
     pub(crate) status: ProgressBar,
 }
 
@@ -169,20 +176,24 @@ impl Ctx {
             quick,
             plan,
             machine: Machine::this(),
+            python: crate::python::Settings::default(),
             status,
         }
     }
 
-    /// A context for tests and examples: one timed run, no warm-up, no progress.
+    /// A context for tests and examples: one timed run, no warm-up, no progress,
+    /// and no Python rows (a unit test starts no interpreter).
     pub fn for_tests() -> Ctx {
-        Ctx::new(
+        let mut ctx = Ctx::new(
             true,
             Repeats {
                 warmup: 0,
                 repeats: 1,
             },
             ProgressBar::hidden(),
-        )
+        );
+        ctx.python = crate::python::Settings::off("Python rows are off in unit tests");
+        ctx
     }
 
     /// Times `f` with the run's warm-up and repeats (see [`crate::measure::measure`]),

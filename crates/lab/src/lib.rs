@@ -15,6 +15,7 @@ pub mod measure;
 pub mod params;
 pub mod plot;
 pub mod progress;
+pub mod python;
 pub mod report;
 pub mod run;
 pub mod scaling;
