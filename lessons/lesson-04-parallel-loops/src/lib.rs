@@ -18,6 +18,7 @@ pub mod batch_size;
 pub mod keys;
 pub mod memory;
 pub mod prange;
+pub mod python;
 pub mod shared_vs_copied;
 pub mod work;
 
