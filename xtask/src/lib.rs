@@ -3,8 +3,9 @@
 //!
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
-//! coursework commands `check`, `hint` and `quiz`, and `bench` (the runtime's
-//! overheads against rayon and std). Each command is one module; the
+//! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
+//! overheads against rayon and std), and `python-setup` (a .venv with numpy and
+//! joblib for the lessons' Python rows). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
@@ -27,6 +28,7 @@ mod hint;
 pub mod lessons;
 mod list;
 mod new;
+mod python_setup;
 pub mod quiz;
 mod run;
 
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
+        cli::Command::PythonSetup { python } => python_setup::python_setup(python.as_deref()),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
