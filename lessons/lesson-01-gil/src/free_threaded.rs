@@ -108,9 +108,9 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     if let (Some(gil), Some(free)) = (gil_one, free_one) {
         report.summary_measured("single_thread_vs_gil", round3(free / gil));
     }
+    python_rows(ctx, points, &mut report, &rust_times)?;
     report.note("no lock: the steps of all workers run at once, so free-threaded speedup climbs to the core count");
     report.note("single_thread_vs_gil = free-threaded time / GIL time on one worker: the price of atomic reference counts");
-    python_rows(ctx, points, &mut report, &rust_times)?;
     Ok(report)
 }
 
