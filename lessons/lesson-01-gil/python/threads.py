@@ -18,8 +18,9 @@ releases the GIL, or (release_lock false) with libc's usleep called through
 ctypes.PyDLL, which keeps the GIL held through the call, as a C extension that
 forgets Py_BEGIN_ALLOW_THREADS does.
 
-Prints one JSON object: per point the wall time of each timed run (the work
-only: no interpreter start-up), the checksum, and at the end whether the GIL
+The points are timed in turns (one run of each, then the next round). Prints
+one JSON object: per point the wall time of each timed run (the work only: no
+interpreter start-up), the checksum, and at the end whether the GIL
 was enabled (sys._is_gil_enabled(), Python 3.13+; True where it does not exist).
 """
 
@@ -94,15 +95,20 @@ def main(params):
         sys.setswitchinterval(params["switch_interval_us"] / 1e6)
     warmup = params.get("warmup", 0)
     repeats = max(1, params.get("repeats", 1))
-    rows = []
-    for point in params["points"]:
-        times = []
-        checksum = None
-        for run in range(warmup + repeats):
-            elapsed, checksum = run_point(point, mode)
+    points = params["points"]
+    times = [[] for _ in points]
+    sums = [None] * len(points)
+    # In turns: one run of every point, then the next round, so a moment when
+    # the machine is busy slows every point a little rather than one a lot.
+    for run in range(warmup + repeats):
+        for i, point in enumerate(points):
+            elapsed, sums[i] = run_point(point, mode)
             if run >= warmup:
-                times.append(elapsed)
-        rows.append({"times_s": times, "checksum": checksum, "steps": point["tasks"] * point["steps_per_task"]})
+                times[i].append(elapsed)
+    rows = [
+        {"times_s": t, "checksum": c, "steps": p["tasks"] * p["steps_per_task"]}
+        for p, t, c in zip(points, times, sums)
+    ]
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     return {
         "points": rows,

@@ -14,8 +14,9 @@ would take turns at the GIL). With one worker everything runs in this process,
 as the Rust rows run it on the calling thread. The checksum (the sum of every
 unit's result mod 2**64) is the Rust rows' checksum for the same work_units.
 
-Each worker count's pool is started before its timed runs; that start-up is
-reported apart from them.
+Each worker count's pool is started before the timed runs; that start-up is
+reported apart from them. The points are timed in turns (one run of each, then
+the next round).
 """
 
 import json
@@ -68,32 +69,35 @@ def serial_then_parallel(pool, serial, total, workers):
 def main(params):
     warmup = params.get("warmup", 0)
     repeats = max(1, params.get("repeats", 1))
-    rows = []
+    points = params["points"]
+    pools = {}
     startup = {}
-    for point in params["points"]:
-        workers = point["workers"]
-        total = point["work_units"]
-        serial = int(round(total * point["serial_fraction"]))
-        pool = None
-        if workers > 1:
-            began = time.perf_counter()
-            pool = multiprocessing.Pool(workers)
-            pool.map(units, [(0, 1)] * workers, chunksize=1)
-            startup[str(workers)] = (time.perf_counter() - began) * 1e3
-        try:
-            times = []
-            checksum = None
-            for run in range(warmup + repeats):
+    try:
+        for point in points:
+            workers = point["workers"]
+            if workers > 1 and workers not in pools:
                 began = time.perf_counter()
-                checksum = serial_then_parallel(pool, serial, total, workers)
+                pools[workers] = multiprocessing.Pool(workers)
+                pools[workers].map(units, [(0, 1)] * workers, chunksize=1)
+                startup[str(workers)] = (time.perf_counter() - began) * 1e3
+        times = [[] for _ in points]
+        sums = [None] * len(points)
+        # In turns: one run of every point, then the next round, so a busy
+        # moment on the machine slows every point a little, not one a lot.
+        for run in range(warmup + repeats):
+            for i, point in enumerate(points):
+                total = point["work_units"]
+                serial = int(round(total * point["serial_fraction"]))
+                began = time.perf_counter()
+                sums[i] = serial_then_parallel(pools.get(point["workers"]), serial, total, point["workers"])
                 elapsed = time.perf_counter() - began
                 if run >= warmup:
-                    times.append(elapsed)
-        finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-        rows.append({"times_s": times, "checksum": checksum})
+                    times[i].append(elapsed)
+    finally:
+        for pool in pools.values():
+            pool.terminate()
+            pool.join()
+    rows = [{"times_s": t, "checksum": c} for t, c in zip(times, sums)]
     return {"points": rows, "startup_ms": startup, "start_method": multiprocessing.get_start_method()}
 
 

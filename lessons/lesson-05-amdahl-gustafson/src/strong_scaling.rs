@@ -23,7 +23,7 @@ lab::params! {
         /// Worker threads for the parallel part; sweep it.
         pub workers: Workers = Workers::Count(1),
         /// Total units of the Python rows (the same unit in pure Python costs a few hundred Rust units).
-        pub python_work_units: u64 = 200_000 => at_least(1),
+        pub python_work_units: u64 = 100_000 => at_least(1),
     }
 }
 

@@ -20,7 +20,8 @@ most 2**20 points to bound memory; the points are the same for any block size.
 
 Workers are processes of a multiprocessing.Pool (imap_unordered, one chunk per
 task), started before the timed runs (start-up reported apart); with one worker
-the chunks run in this process.
+the chunks run in this process. The points are timed in turns (one run of each,
+then the next round).
 """
 
 import json
@@ -56,34 +57,38 @@ def jobs(samples, chunks, seed):
 def main(params):
     warmup = params.get("warmup", 0)
     repeats = max(1, params.get("repeats", 1))
-    rows = []
+    points = params["points"]
+    pools = {}
     startup = {}
-    for point in params["points"]:
-        workers = point["workers"]
-        work = jobs(point["samples"], point["chunks"], point["seed"])
-        pool = None
-        if workers > 1:
-            began = time.perf_counter()
-            pool = multiprocessing.Pool(workers)
-            pool.map(count_hits, [(np.random.SeedSequence(0), 1)] * workers, chunksize=1)
-            startup[str(workers)] = (time.perf_counter() - began) * 1e3
-        try:
-            times = []
-            hits = None
-            for run in range(warmup + repeats):
+    try:
+        for point in points:
+            workers = point["workers"]
+            if workers > 1 and workers not in pools:
+                began = time.perf_counter()
+                pools[workers] = multiprocessing.Pool(workers)
+                pools[workers].map(count_hits, [(np.random.SeedSequence(0), 1)] * workers, chunksize=1)
+                startup[str(workers)] = (time.perf_counter() - began) * 1e3
+        work = [jobs(p["samples"], p["chunks"], p["seed"]) for p in points]
+        times = [[] for _ in points]
+        hits = [None] * len(points)
+        # In turns: one run of every point, then the next round, so a busy
+        # moment on the machine slows every point a little, not one a lot.
+        for run in range(warmup + repeats):
+            for i, point in enumerate(points):
+                pool = pools.get(point["workers"])
                 began = time.perf_counter()
                 if pool is None:
-                    hits = sum(count_hits(job) for job in work)
+                    hits[i] = sum(count_hits(job) for job in work[i])
                 else:
-                    hits = sum(pool.imap_unordered(count_hits, work, chunksize=1))
+                    hits[i] = sum(pool.imap_unordered(count_hits, work[i], chunksize=1))
                 elapsed = time.perf_counter() - began
                 if run >= warmup:
-                    times.append(elapsed)
-        finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-        rows.append({"times_s": times, "hits": hits, "samples": point["samples"]})
+                    times[i].append(elapsed)
+    finally:
+        for pool in pools.values():
+            pool.terminate()
+            pool.join()
+    rows = [{"times_s": t, "hits": h, "samples": p["samples"]} for p, t, h in zip(points, times, hits)]
     return {
         "points": rows,
         "startup_ms": startup,
