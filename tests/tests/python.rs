@@ -419,15 +419,23 @@ fn a_lambda_goes_through_joblibs_loky_backend() {
 fn fake_interpreter(dir: &Path, real: &str, mode: &str) -> String {
     let body = format!(
         r#"#!{real}
-import os, subprocess, sys, time
+import os, runpy, subprocess, sys, sysconfig, time
+mode = {mode:?}
+if mode == "freethreaded":
+    # Pretend to be a free-threaded build whose GIL is off.
+    real_var = sysconfig.get_config_var
+    sysconfig.get_config_var = lambda name: 1 if name == "Py_GIL_DISABLED" else real_var(name)
+    sys._is_gil_enabled = lambda: False
 if len(sys.argv) > 2 and sys.argv[1] == "-c":
     code = sys.argv[2]
     sys.argv = ["-c"] + sys.argv[3:]
     sys.executable = os.path.abspath(__file__)
     exec(compile(code, "<probe>", "exec"))
     sys.exit(0)
-mode = {mode:?}
-if mode == "fail":
+if mode == "freethreaded":
+    sys.argv = sys.argv[1:]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+elif mode == "fail":
     def simulate(n):
         return 1 / n
     simulate(0)
@@ -562,6 +570,58 @@ fn a_script_that_hangs_is_killed_at_the_timeout_with_the_processes_it_started() 
     assert!(
         !alive(),
         "the hung script's child process {pid} outlived the run"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_free_threaded_interpreter_gets_free_threaded_rows_with_its_gil_state() {
+    let Some(real) = python_with(&[]) else { return };
+    let out = scratch("py-free-threaded");
+    let fake = fake_interpreter(&out, &real, "freethreaded");
+    let o = parlab_env(
+        &[
+            "run",
+            "lesson-01",
+            "--quick",
+            "--only",
+            "free-threaded",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("PARLAB_PYTHON", &fake)],
+    );
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let json = results(&out, "lesson-01", "free-threaded");
+    let py = rows_of(&json, "python");
+    assert_eq!(py.len(), 3, "{json}");
+    for row in &py {
+        assert_eq!(row["params"]["build"], "free-threaded", "{row}");
+        assert_eq!(row["metrics"]["gil"], false, "{row}");
+        assert!(
+            row["metrics"]["python"].as_str().unwrap().ends_with('t'),
+            "{row}"
+        );
+    }
+
+    // A build with the GIL gets no rows here, and one line naming a free-threaded one.
+    let o = parlab_env(
+        &[
+            "run",
+            "lesson-01",
+            "--quick",
+            "--only",
+            "free-threaded",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("PARLAB_PYTHON", &real)],
+    );
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("a build with the GIL; set python = \"python3.13t\""),
+        "{}",
+        stdout(&o)
     );
     std::fs::remove_dir_all(&out).unwrap();
 }
