@@ -134,6 +134,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     for (pool, pts) in series {
         plot = plot.series(Series::new(pool.name(), Style::LinePoints, pts));
     }
+    for pool in [Pool::Threads, Pool::Processes] {
+        let pts = python_points(&report, pool.name(), "chunksize", "overhead_us_per_task");
+        if !pts.is_empty() {
+            let name = format!("Python {}", pool.name());
+            plot = plot.series(Series::new(name, Style::LinePoints, pts));
+        }
+    }
     report.plot(plot);
     report.note("chunksize 1 pays one hand-off per task; each tenfold chunk cuts the overhead until the task itself dominates");
     report.note("a process pool moves every argument and result through a pipe (bytes_per_task); a thread pool moves nothing");
@@ -228,6 +235,20 @@ fn round_trip_us(ctx: &Ctx, pool: &Started, trips: u64) -> anyhow::Result<f64> {
     });
     ok?;
     Ok(timing.median_s * 1e6 / trips as f64)
+}
+
+/// (x, y) of the Python rows of `pool` with x > 0, for the plot.
+fn python_points(report: &Report, pool: &str, x: &str, y: &str) -> Vec<(f64, f64)> {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.params.get("impl").and_then(|v| v.as_str()) == Some("python"))
+        .filter(|r| r.params.get("pool").and_then(|v| v.as_str()) == Some(pool))
+        .filter_map(|r| {
+            let x = r.params.get(x)?.as_f64()?;
+            Some((x, r.number(y)?)).filter(|_| x > 0.0)
+        })
+        .collect()
 }
 
 fn round(x: f64, digits: i32) -> f64 {

@@ -157,6 +157,25 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     for (path, pts) in PATHS.into_iter().zip(series) {
         plot = plot.series(Series::new(path, Style::LinePoints, pts));
     }
+    let python: Vec<(f64, f64)> = report
+        .rows
+        .iter()
+        .filter(|r| r.params.get("impl").and_then(|v| v.as_str()) == Some("python"))
+        .filter(|r| r.params.get("path").and_then(|v| v.as_str()) == Some(PATHS[0]))
+        .filter_map(|r| {
+            Some((
+                r.params.get("payload_bytes")?.as_f64()?,
+                r.number("mb_per_s")?,
+            ))
+        })
+        .collect();
+    if !python.is_empty() {
+        plot = plot.series(Series::new(
+            "Python Pool.apply (pickle)",
+            Style::LinePoints,
+            python,
+        ));
+    }
     report.plot(plot);
     report.note("small payloads pay a round trip whatever their size; large ones pay for every byte, copied several times on its way");
     report.note("bytes is what crossed the pipe (framing included): 8 per f64 plus a few dozen; a thread hand-off moves a pointer, so 0");
