@@ -281,6 +281,72 @@ pub fn run<T: DeserializeOwned>(
     })
 }
 
+/// What most scripts read: the points, and the run's warm-up and timed
+/// repeats, plus any settings of the experiment as a whole ([`Input::with`]).
+#[derive(Debug, Serialize)]
+pub struct Input<'a, P: Serialize> {
+    pub points: &'a [P],
+    pub warmup: u32,
+    pub repeats: u32,
+    #[serde(flatten)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'a, P: Serialize> Input<'a, P> {
+    /// `points` with the warm-up and repeats of `ctx`'s run.
+    pub fn new(ctx: &Ctx, points: &'a [P]) -> Self {
+        Input {
+            points,
+            warmup: ctx.plan.warmup,
+            repeats: ctx.plan.repeats.max(1),
+            settings: Default::default(),
+        }
+    }
+
+    /// Adds a setting the script reads beside the points (`"mode": "cpu"`).
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.settings.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// [`run`], with a skip written under the report's table: `None` when there
+/// are no Python rows to add.
+pub fn run_for<T: DeserializeOwned>(
+    ctx: &Ctx,
+    report: &mut Report,
+    script: &Script,
+    input: &impl Serialize,
+) -> anyhow::Result<Option<(T, Interpreter)>> {
+    match run(ctx, script, input)? {
+        Ran::Done {
+            output,
+            interpreter,
+        } => Ok(Some((output, interpreter))),
+        Ran::Skipped(line) => {
+            report.note(line);
+            Ok(None)
+        }
+    }
+}
+
+/// Fails, naming the script, unless it answered one point per point asked.
+pub fn ensure_points(script: &Script, got: usize, asked: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        got == asked,
+        "{} answered {got} points for the {asked} it was given",
+        script.shown()
+    );
+    Ok(())
+}
+
+/// The Rust row whose params are `row`'s with `impl = "rust"`: the row a
+/// Python row of the same sweep point stands beside.
+pub fn rust_twin<'r>(report: &'r Report, row: &Row) -> Option<&'r Row> {
+    let params = rust_row(row.clone()).params;
+    report.rows.iter().find(|r| r.params == params)
+}
+
 /// Whether `PARLAB_REQUIRE_PYTHON=1`: a skip becomes an error.
 pub fn required() -> bool {
     std::env::var(ENV_REQUIRE).is_ok_and(|v| v.trim() == "1")
@@ -325,11 +391,6 @@ pub fn ratio(python: f64, rust: f64) -> f64 {
     }
     let k = 10f64.powi(2 - x.log10().floor() as i32);
     (x * k).round() / k
-}
-
-/// Adds the skip line under the table.
-pub fn note_skip(report: &mut Report, line: String) {
-    report.note(line);
 }
 
 /// The project's virtual environment (`<workspace>/.venv`), made by

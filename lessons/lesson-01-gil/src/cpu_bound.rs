@@ -128,18 +128,14 @@ fn python_rows(
         })
         .collect();
     let switch_interval_us = points.first().map(|p| p.params.switch_interval_us);
-    let (measured, gil, interpreter) =
-        match crate::python::run(ctx, "cpu", asked, switch_interval_us)? {
-            Rows::Skipped(line) => {
-                report.note(line);
-                return Ok(());
-            }
-            Rows::Done {
-                points,
-                gil_enabled,
-                interpreter,
-            } => (points, gil_enabled, interpreter),
-        };
+    let Some(Rows {
+        points: measured,
+        gil_enabled: gil,
+        interpreter,
+    }) = crate::python::run(ctx, report, "cpu", asked, switch_interval_us)?
+    else {
+        return Ok(());
+    };
     let mut python_times = Vec::new();
     for m in &measured {
         let per_step = ns_per_step(&m.timing, m.steps);

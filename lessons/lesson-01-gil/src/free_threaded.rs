@@ -146,16 +146,13 @@ fn python_rows(
             release_lock: None,
         })
         .collect();
-    let (measured, gil, interpreter) = match crate::python::run(ctx, "cpu", asked, None)? {
-        Rows::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Rows::Done {
-            points,
-            gil_enabled,
-            interpreter,
-        } => (points, gil_enabled, interpreter),
+    let Some(Rows {
+        points: measured,
+        gil_enabled: gil,
+        interpreter,
+    }) = crate::python::run(ctx, report, "cpu", asked, None)?
+    else {
+        return Ok(());
     };
     for m in &measured {
         let per_step = ns_per_step(&m.timing, m.steps);

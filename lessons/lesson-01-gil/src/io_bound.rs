@@ -111,18 +111,14 @@ fn python_rows(
         })
         .collect();
     let switch_interval_us = points.first().map(|p| p.params.switch_interval_us);
-    let (measured, gil, interpreter) =
-        match crate::python::run(ctx, "io", asked, switch_interval_us)? {
-            Rows::Skipped(line) => {
-                report.note(line);
-                return Ok(());
-            }
-            Rows::Done {
-                points,
-                gil_enabled,
-                interpreter,
-            } => (points, gil_enabled, interpreter),
-        };
+    let Some(Rows {
+        points: measured,
+        gil_enabled: gil,
+        interpreter,
+    }) = crate::python::run(ctx, report, "io", asked, switch_interval_us)?
+    else {
+        return Ok(());
+    };
     for ((m, point), rust) in measured.iter().zip(points).zip(rust_times) {
         let p = &point.params;
         let row = Row::new()

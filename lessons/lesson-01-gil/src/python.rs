@@ -9,7 +9,7 @@
 //! take about as long as the Rust ones; the tables compare time per step
 //! (`ns_per_step`) and speedups, each language against its own one-worker row.
 
-use lab::python::{Interpreter, Ran, Script};
+use lab::python::{Interpreter, Script};
 use lab::{Ctx, Report, Row, Timing};
 use serde::{Deserialize, Serialize};
 
@@ -26,16 +26,6 @@ pub struct PyPoint {
     pub io_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release_lock: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct Input<'a> {
-    mode: &'a str,
-    points: &'a [PyPoint],
-    warmup: u32,
-    repeats: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    switch_interval_us: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -60,45 +50,33 @@ pub struct Measured {
     pub steps: u64,
 }
 
-/// The Python rows' results, or the line saying why there are none.
-pub enum Rows {
-    Done {
-        points: Vec<Measured>,
-        /// `sys._is_gil_enabled()` after the work (True before 3.13).
-        gil_enabled: bool,
-        interpreter: Interpreter,
-    },
-    Skipped(String),
+/// What the script measured, on which interpreter.
+pub struct Rows {
+    pub points: Vec<Measured>,
+    /// `sys._is_gil_enabled()` after the work (True before 3.13).
+    pub gil_enabled: bool,
+    pub interpreter: Interpreter,
 }
 
-/// Runs `points` through `threads.py` in `mode` ("cpu" or "io").
+/// Runs `points` through `threads.py` in `mode` ("cpu" or "io"); `None`
+/// (with the skip line under the table) when there is no Python to run.
 pub fn run(
     ctx: &Ctx,
+    report: &mut Report,
     mode: &str,
     points: Vec<PyPoint>,
     switch_interval_us: Option<u64>,
-) -> anyhow::Result<Rows> {
-    let input = Input {
-        mode,
-        points: &points,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
-        switch_interval_us,
+) -> anyhow::Result<Option<Rows>> {
+    let mut input = lab::python::Input::new(ctx, &points).with("mode", mode);
+    if let Some(us) = switch_interval_us {
+        input = input.with("switch_interval_us", us);
+    }
+    let Some((output, interpreter)) =
+        lab::python::run_for::<Output>(ctx, report, &THREADS, &input)?
+    else {
+        return Ok(None);
     };
-    let (output, interpreter) = match lab::python::run::<Output>(ctx, &THREADS, &input)? {
-        Ran::Skipped(line) => return Ok(Rows::Skipped(line)),
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
-    };
-    anyhow::ensure!(
-        output.points.len() == points.len(),
-        "{} returned {} points for {} asked",
-        THREADS.shown(),
-        output.points.len(),
-        points.len()
-    );
+    lab::python::ensure_points(&THREADS, output.points.len(), points.len())?;
     let measured = points
         .into_iter()
         .zip(output.points)
@@ -111,11 +89,11 @@ pub fn run(
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Rows::Done {
+    Ok(Some(Rows {
         points: measured,
         gil_enabled: output.gil_enabled,
         interpreter,
-    })
+    }))
 }
 
 /// Finishes a Python row: `impl = "python"` first, then (last) the

@@ -20,9 +20,9 @@ use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
 use runtime::pool::{Chunksize, ThreadPool};
 use runtime::process::ProcessPool;
 
-use crate::python::{CHUNKSIZE, ChunkInput, ChunkOutput, ChunkPoint, StartMethod, sig3};
+use crate::python::{CHUNKSIZE, ChunkOutput, ChunkPoint, StartMethod, sig3};
 use crate::work::{BUMP, Pool, bump, checksum, settled_stats, wire_bytes};
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 
 lab::params! {
     /// Trivial tasks through map, chunk by chunk.
@@ -163,29 +163,14 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
     let start_method = points
         .first()
         .map_or(StartMethod::Default, |p| p.params.python_start_method);
-    let input = ChunkInput {
-        points: &asked,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
-        start_method: start_method.context_name(),
+    let input =
+        lab::python::Input::new(ctx, &asked).with("start_method", start_method.context_name());
+    let Some((out, interpreter)) =
+        lab::python::run_for::<ChunkOutput>(ctx, report, &CHUNKSIZE, &input)?
+    else {
+        return Ok(());
     };
-    let (out, interpreter) = match lab::python::run::<ChunkOutput>(ctx, &CHUNKSIZE, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
-    };
-    anyhow::ensure!(
-        out.points.len() == asked.len(),
-        "{} returned {} points for {}",
-        CHUNKSIZE.shown(),
-        out.points.len(),
-        asked.len()
-    );
+    lab::python::ensure_points(&CHUNKSIZE, out.points.len(), asked.len())?;
     let mut python_rows = Vec::new();
     for (a, got) in asked.iter().zip(&out.points) {
         let timing = lab::python::timing(&got.times_s)?;

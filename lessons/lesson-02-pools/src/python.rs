@@ -50,14 +50,6 @@ pub struct ChunkPoint {
     pub round_trips: u64,
 }
 
-#[derive(Serialize)]
-pub struct ChunkInput<'a> {
-    pub points: &'a [ChunkPoint],
-    pub warmup: u32,
-    pub repeats: u32,
-    pub start_method: &'static str,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct ChunkOutput {
     pub points: Vec<ChunkPointOut>,
@@ -81,13 +73,6 @@ pub struct PayloadPoint {
     pub payload_bytes: u64,
     pub echo: bool,
     pub workers: usize,
-}
-
-#[derive(Serialize)]
-pub struct PayloadInput<'a> {
-    pub points: &'a [PayloadPoint],
-    pub warmup: u32,
-    pub repeats: u32,
 }
 
 #[derive(Debug, Deserialize)]

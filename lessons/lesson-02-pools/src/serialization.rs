@@ -29,9 +29,9 @@ use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
-use crate::python::{PayloadInput, PayloadOutput, PayloadPoint, SERIALIZATION};
+use crate::python::{PayloadOutput, PayloadPoint, SERIALIZATION};
 use crate::work::{ECHO, Payload, RECEIVE, settled_stats, wire_bytes};
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 
 lab::params! {
     /// One payload of f64 to a worker, three ways.
@@ -192,20 +192,11 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             workers: p.params.workers.get(),
         })
         .collect();
-    let input = PayloadInput {
-        points: &asked,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
-    };
-    let (out, interpreter) = match lab::python::run::<PayloadOutput>(ctx, &SERIALIZATION, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
+    let input = lab::python::Input::new(ctx, &asked);
+    let Some((out, interpreter)) =
+        lab::python::run_for::<PayloadOutput>(ctx, report, &SERIALIZATION, &input)?
+    else {
+        return Ok(());
     };
     anyhow::ensure!(
         out.points.len() == asked.len() && out.points.iter().all(|p| p.len() == PATHS.len()),

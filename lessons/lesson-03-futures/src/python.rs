@@ -19,15 +19,6 @@ pub struct PyPoint {
     pub steps_per_task: Option<u64>,
 }
 
-#[derive(Serialize)]
-pub struct Input<'a> {
-    /// "cpu" (cpu-executors) or "submit" (submit-overhead).
-    pub mode: &'static str,
-    pub points: &'a [PyPoint],
-    pub warmup: u32,
-    pub repeats: u32,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct Output {
     pub points: Vec<PointOut>,

@@ -11,11 +11,11 @@
 
 use std::time::Instant;
 
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 use lab::{Ctx, Report, Timing, Typed, Workers, at_least};
 use runtime::futures::as_completed;
 
-use crate::python::{EXECUTORS, Input, Output, PyPoint};
+use crate::python::{EXECUTORS, Output, PyPoint};
 use crate::work::ExecutorChoice;
 
 lab::params! {
@@ -111,29 +111,12 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             steps_per_task: None,
         })
         .collect();
-    let input = Input {
-        mode: "submit",
-        points: &asked,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
+    let input = lab::python::Input::new(ctx, &asked).with("mode", "submit");
+    let Some((out, interpreter)) = lab::python::run_for::<Output>(ctx, report, &EXECUTORS, &input)?
+    else {
+        return Ok(());
     };
-    let (out, interpreter) = match lab::python::run::<Output>(ctx, &EXECUTORS, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
-    };
-    anyhow::ensure!(
-        out.points.len() == asked.len(),
-        "{} returned {} points for {}",
-        EXECUTORS.shown(),
-        out.points.len(),
-        asked.len()
-    );
+    lab::python::ensure_points(&EXECUTORS, out.points.len(), asked.len())?;
     let mut rows = Vec::new();
     for ((a, got), point) in asked.iter().zip(&out.points).zip(points) {
         let timing = lab::python::timing(&got.times_s)?;

@@ -7,9 +7,9 @@
 //! the same number of tasks, each sized to take about as long as a Rust task.
 
 use crate::keys::{BackendKey, BatchKey};
-use crate::python::{BACKENDS, Input, Output, PyPoint, joblib_backend};
+use crate::python::{BACKENDS, Output, PyPoint, joblib_backend};
 use crate::work::{SPIN, checksum};
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 use lab::{Ctx, Report, Typed, Workers, at_least, between};
 use runtime::parallel::BatchSize;
 use runtime::parallel::{Parallel, delayed};
@@ -108,37 +108,18 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
         return Ok(());
     }
     let just_points: Vec<PyPoint> = asked.iter().map(|(a, _)| a.clone()).collect();
-    let input = Input {
-        points: &just_points,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
+    let input = lab::python::Input::new(ctx, &just_points);
+    let Some((out, interpreter)) = lab::python::run_for::<Output>(ctx, report, &BACKENDS, &input)?
+    else {
+        return Ok(());
     };
-    let (out, interpreter) = match lab::python::run::<Output>(ctx, &BACKENDS, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
-    };
-    anyhow::ensure!(
-        out.points.len() == asked.len(),
-        "{} returned {} points for {}",
-        BACKENDS.shown(),
-        out.points.len(),
-        asked.len()
-    );
+    lab::python::ensure_points(&BACKENDS, out.points.len(), asked.len())?;
     let mut rows = Vec::new();
     for ((a, point), got) in asked.iter().zip(&out.points) {
         let timing = lab::python::timing(&got.times_s)?;
         let per_task = timing.median_s * 1e6 / a.tasks as f64;
         // The Rust row of the same point (its backend's counterpart).
-        let rust = report
-            .rows
-            .iter()
-            .find(|r| r.params == lab::python::rust_row(point.row()).params);
+        let rust = lab::python::rust_twin(report, &point.row());
         let mut row = point
             .row()
             .param("backend", a.backend)

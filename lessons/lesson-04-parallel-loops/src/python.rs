@@ -21,13 +21,6 @@ pub struct PyPoint {
     pub batch_size: lab::Value,
 }
 
-#[derive(Serialize)]
-pub struct Input<'a> {
-    pub points: &'a [PyPoint],
-    pub warmup: u32,
-    pub repeats: u32,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct Output {
     pub points: Vec<PointOut>,

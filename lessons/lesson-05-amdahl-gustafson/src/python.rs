@@ -18,13 +18,6 @@ pub struct PyPoint {
     pub serial_fraction: f64,
 }
 
-#[derive(Serialize)]
-pub struct Input<'a> {
-    pub points: &'a [PyPoint],
-    pub warmup: u32,
-    pub repeats: u32,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct Output {
     pub points: Vec<PointOut>,

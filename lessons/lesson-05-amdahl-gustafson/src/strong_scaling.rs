@@ -7,9 +7,9 @@
 //! rest on a `multiprocessing.Pool`), so the two Karp–Flatt fractions stand
 //! side by side.
 
-use crate::python::{Input, Output, PyPoint, STRONG_SCALING};
+use crate::python::{Output, PyPoint, STRONG_SCALING};
 use crate::work::{serial_then_parallel, serial_units};
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 use lab::scaling::{amdahl, fit_serial_fraction, karp_flatt};
 use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
 
@@ -148,37 +148,19 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             serial_fraction: p.params.serial_fraction,
         })
         .collect();
-    let input = Input {
-        points: &asked,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
+    let input = lab::python::Input::new(ctx, &asked);
+    let Some((out, interpreter)) =
+        lab::python::run_for::<Output>(ctx, report, &STRONG_SCALING, &input)?
+    else {
+        return Ok(());
     };
-    let (out, interpreter) = match lab::python::run::<Output>(ctx, &STRONG_SCALING, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
-    };
-    anyhow::ensure!(
-        out.points.len() == asked.len(),
-        "{} returned {} points for {}",
-        STRONG_SCALING.shown(),
-        out.points.len(),
-        asked.len()
-    );
+    lab::python::ensure_points(&STRONG_SCALING, out.points.len(), asked.len())?;
     let mut rows = Vec::new();
     for ((a, got), point) in asked.iter().zip(&out.points).zip(points) {
         let timing = lab::python::timing(&got.times_s)?;
         let per_unit = ratio(timing.median_s * 1e9, a.work_units as f64);
-        let rust = report
-            .rows
-            .iter()
-            .find(|r| r.params == rust_row(point.row()).params)
-            .and_then(|r| r.number("ns_per_unit"));
+        let rust =
+            lab::python::rust_twin(report, &point.row()).and_then(|r| r.number("ns_per_unit"));
         let mut row = point
             .row()
             .metric("serial_fraction", a.serial_fraction)

@@ -8,9 +8,9 @@
 //! by the processes of a `multiprocessing.Pool`. Their estimate, too, is the
 //! same for any number of workers (the run fails if it is not).
 
-use crate::python::{Input, Output, PI, PyPoint};
+use crate::python::{Output, PI, PyPoint};
 use crate::sample::{Sampler, estimate_pi, significant, std_error};
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 use lab::{Ctx, Report, Typed, Workers, at_least, between};
 use runtime::rng::Streams;
 
@@ -86,28 +86,11 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             seed: p.params.seed,
         })
         .collect();
-    let input = Input {
-        points: &asked,
-        warmup: ctx.plan.warmup,
-        repeats: ctx.plan.repeats.max(1),
+    let input = lab::python::Input::new(ctx, &asked);
+    let Some((out, interpreter)) = lab::python::run_for::<Output>(ctx, report, &PI, &input)? else {
+        return Ok(());
     };
-    let (out, interpreter) = match lab::python::run::<Output>(ctx, &PI, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(());
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
-    };
-    anyhow::ensure!(
-        out.points.len() == asked.len(),
-        "{} returned {} points for {}",
-        PI.shown(),
-        out.points.len(),
-        asked.len()
-    );
+    lab::python::ensure_points(&PI, out.points.len(), asked.len())?;
     let mut rows = Vec::new();
     for ((a, got), point) in asked.iter().zip(&out.points).zip(points) {
         anyhow::ensure!(
@@ -134,10 +117,7 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
         let timing = lab::python::timing(&got.times_s)?;
         let estimate = 4.0 * got.hits as f64 / got.samples as f64;
         let rate = got.samples as f64 / timing.median_s / a.workers as f64 / 1e6;
-        let rust = report
-            .rows
-            .iter()
-            .find(|r| r.params == rust_row(point.row()).params)
+        let rust = lab::python::rust_twin(report, &point.row())
             .and_then(|r| r.number("msamples_per_s_per_worker"));
         let mut row = point
             .row()

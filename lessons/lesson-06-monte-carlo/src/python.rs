@@ -19,13 +19,6 @@ pub struct PyPoint {
     pub seed: u64,
 }
 
-#[derive(Serialize)]
-pub struct Input<'a> {
-    pub points: &'a [PyPoint],
-    pub warmup: u32,
-    pub repeats: u32,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct Output {
     pub points: Vec<PointOut>,

@@ -18,7 +18,7 @@ use crate::simulate::{
     Ended, MAX_EBN0_DB, MIN_EBN0_DB, Point, PointPlan, family_index, simulate_point,
 };
 use anyhow::{Context, bail};
-use lab::python::{Ran, python_row, ratio, rust_row};
+use lab::python::{python_row, ratio, rust_row};
 use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
 use runtime::futures::{ThreadExecutor, as_completed};
 use serde::{Deserialize, Serialize};
@@ -227,23 +227,11 @@ fn python_curve(
         workers,
         order: order.name(),
     };
-    let (out, interpreter) = match lab::python::run::<Output>(ctx, &BER_CURVE, &input)? {
-        Ran::Skipped(line) => {
-            report.note(line);
-            return Ok(None);
-        }
-        Ran::Done {
-            output,
-            interpreter,
-        } => (output, interpreter),
+    let Some((out, interpreter)) = lab::python::run_for::<Output>(ctx, report, &BER_CURVE, &input)?
+    else {
+        return Ok(None);
     };
-    anyhow::ensure!(
-        out.points.len() == members.len(),
-        "{} returned {} points for {}",
-        BER_CURVE.shown(),
-        out.points.len(),
-        members.len()
-    );
+    lab::python::ensure_points(&BER_CURVE, out.points.len(), members.len())?;
     let (mut checked, mut within, mut bits) = (0u64, 0u64, 0u64);
     let mut simulated = Vec::new();
     for (got, &i) in out.points.iter().zip(members) {
@@ -277,10 +265,7 @@ fn python_curve(
         }
         let ns_per_bit = got.point_s * 1e9 / p.bits as f64;
         // The Rust row of the same point: its compute time per bit.
-        let rust = report
-            .rows
-            .iter()
-            .find(|r| r.params == rust_row(points[i].row()).params)
+        let rust = lab::python::rust_twin(report, &points[i].row())
             .and_then(|r| Some(r.number("point_ms")? * 1e6 / r.number("bits")?));
         let mut row = points[i]
             .row()
