@@ -20,7 +20,8 @@ forgets Py_BEGIN_ALLOW_THREADS does.
 
 The points are timed in turns (one run of each, then the next round). Prints
 one JSON object: per point the wall time of each timed run (the work only: no
-interpreter start-up), the checksum, and at the end whether the GIL
+interpreter start-up) and the CPU time all its threads used in it
+(time.process_time()), the checksum, and at the end whether the GIL
 was enabled (sys._is_gil_enabled(), Python 3.13+; True where it does not exist).
 """
 
@@ -77,6 +78,7 @@ def run_point(point, mode):
         sums[w] = total
 
     start = time.perf_counter()
+    cpu_start = time.process_time()
     if workers == 1:
         worker(0)
     else:
@@ -86,7 +88,8 @@ def run_point(point, mode):
         for t in threads:
             t.join()
     elapsed = time.perf_counter() - start
-    return elapsed, sum(sums) & MASK
+    cpu = time.process_time() - cpu_start
+    return elapsed, cpu, sum(sums) & MASK
 
 
 def main(params):
@@ -97,17 +100,19 @@ def main(params):
     repeats = max(1, params.get("repeats", 1))
     points = params["points"]
     times = [[] for _ in points]
+    cpu_times = [[] for _ in points]
     sums = [None] * len(points)
     # In turns: one run of every point, then the next round, so a moment when
     # the machine is busy slows every point a little rather than one a lot.
     for run in range(warmup + repeats):
         for i, point in enumerate(points):
-            elapsed, sums[i] = run_point(point, mode)
+            elapsed, cpu, sums[i] = run_point(point, mode)
             if run >= warmup:
                 times[i].append(elapsed)
+                cpu_times[i].append(cpu)
     rows = [
-        {"times_s": t, "checksum": c, "steps": p["tasks"] * p["steps_per_task"]}
-        for p, t, c in zip(points, times, sums)
+        {"times_s": t, "cpu_s": u, "checksum": c, "steps": p["tasks"] * p["steps_per_task"]}
+        for p, t, u, c in zip(points, times, cpu_times, sums)
     ]
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     return {

@@ -155,9 +155,10 @@ fn python_rows(
         if let Some(rust) = rust_per_step {
             row = row.measured("vs_rust", ratio(per_step, rust));
         }
-        report.push(crate::python::finish(row, gil, &interpreter).timing(m.timing));
+        report.push(crate::python::finish(row, m, gil, &interpreter).timing(m.timing));
     }
     compare_speedups(report, ctx, rust_times, &python_times);
+    report.note("cpu_per_wall: the Python process's CPU seconds per wall second, about 1 at most under the GIL however many threads (up to the cores without it); on a busy machine it tells the GIL apart where wall-clock speedups mislead, because the OS scheduler favours threads that have just woken");
     report.note("one step: Rust, rounds_per_step SplitMix64 rounds and the lock check; Python, one pure-Python LCG update (x = (x*A + C) & MASK); vs_rust = Python's ns_per_step / the analogue's at the same workers");
     if !gil {
         report.note("this Python ran without its GIL (a free-threaded build): its threads run at once, like the analogue's free-threaded kind");

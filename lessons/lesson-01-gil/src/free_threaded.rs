@@ -165,7 +165,7 @@ fn python_rows(
         if let Some((_, t, steps)) = rust_times.iter().find(|(w, ..)| *w == m.point.workers) {
             row = row.measured("vs_rust", ratio(per_step, t * 1e9 / *steps as f64));
         }
-        report.push(crate::python::finish(row, gil, &interpreter).timing(m.timing));
+        report.push(crate::python::finish(row, m, gil, &interpreter).timing(m.timing));
     }
     if gil {
         report.note("this free-threaded Python ran with its GIL on: PYTHON_GIL=1, -X gil=1, or an extension not marked free-threading-safe turned it back on (sys._is_gil_enabled())");

@@ -128,7 +128,7 @@ fn python_rows(
             .metric("io_ms_total", p.io_ms * p.tasks as f64)
             .metric("checksum", m.checksum)
             .measured("vs_rust", ratio(m.timing.median_s, *rust));
-        report.push(crate::python::finish(row, gil, &interpreter).timing(m.timing));
+        report.push(crate::python::finish(row, m, gil, &interpreter).timing(m.timing));
     }
     report.note("one task in both: a few steps of work with the lock held, then an io_ms wait; Python waits in time.sleep (GIL released) or, with release_lock = false, in usleep through ctypes.PyDLL (GIL held); vs_rust = Python's time / the analogue's at the same point");
     Ok(())

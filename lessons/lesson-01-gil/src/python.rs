@@ -37,6 +37,8 @@ struct Output {
 #[derive(Deserialize)]
 struct PointOut {
     times_s: Vec<f64>,
+    /// CPU time of the whole process during each timed run.
+    cpu_s: Vec<f64>,
     checksum: u64,
     steps: u64,
 }
@@ -46,6 +48,9 @@ struct PointOut {
 pub struct Measured {
     pub point: PyPoint,
     pub timing: Timing,
+    /// CPU seconds per wall second in the median run: at most about 1 under
+    /// the GIL however many threads, up to the cores without it.
+    pub cpu_per_wall: f64,
     pub checksum: u64,
     pub steps: u64,
 }
@@ -81,9 +86,11 @@ pub fn run(
         .into_iter()
         .zip(output.points)
         .map(|(point, out)| {
+            let timing = lab::python::timing(&out.times_s)?;
             Ok(Measured {
                 point,
-                timing: lab::python::timing(&out.times_s)?,
+                cpu_per_wall: cpu_per_wall(&out.times_s, &out.cpu_s),
+                timing,
                 checksum: out.checksum,
                 steps: out.steps,
             })
@@ -98,8 +105,19 @@ pub fn run(
 
 /// Finishes a Python row: `impl = "python"` first, then (last) the
 /// interpreter's version and whether its GIL was on.
-pub fn finish(row: Row, gil_enabled: bool, interpreter: &Interpreter) -> Row {
-    lab::python::python_row(row, interpreter).measured("gil", gil_enabled)
+pub fn finish(row: Row, m: &Measured, gil_enabled: bool, interpreter: &Interpreter) -> Row {
+    lab::python::python_row(row.measured("cpu_per_wall", m.cpu_per_wall), interpreter)
+        .measured("gil", gil_enabled)
+}
+
+/// CPU time over wall time of the run with the median wall time.
+fn cpu_per_wall(times_s: &[f64], cpu_s: &[f64]) -> f64 {
+    let mut runs: Vec<(f64, f64)> = times_s.iter().copied().zip(cpu_s.iter().copied()).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    match runs.get(runs.len() / 2) {
+        Some(&(wall, cpu)) if wall > 0.0 => (cpu / wall * 100.0).round() / 100.0,
+        _ => f64::NAN,
+    }
 }
 
 /// Nanoseconds per step, to three significant digits.
