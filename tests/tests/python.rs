@@ -5,9 +5,7 @@
 //! Tests that need Python skip with a note when it is absent, unless
 //! `PARLAB_REQUIRE_PYTHON=1` (CI), in which case its absence fails them.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -220,6 +218,42 @@ fn list_names_the_kinds_with_python_rows_and_their_modules() {
         "{}",
         stdout(&o)
     );
+}
+
+/// Every kind with Python rows, lesson by lesson from the registry, has its
+/// script in its lesson's `python/`, and `requirements.txt` (what
+/// `cargo xtask python-setup` installs) names every module those scripts need.
+#[test]
+fn every_python_script_exists_and_requirements_cover_its_modules() {
+    let scripts = xtask::lessons::python_scripts();
+    assert!(!scripts.is_empty(), "no kind has Python rows");
+    for (lesson, kind, script) in &scripts {
+        let entry = xtask::lessons::find(lesson).unwrap();
+        let path = Path::new(script.path);
+        assert!(
+            path.is_file(),
+            "{lesson} {kind}: {} is missing",
+            script.shown()
+        );
+        assert!(
+            path.starts_with(entry.dir().join("python")),
+            "{lesson} {kind}: {} is not in its lesson's python/",
+            script.shown()
+        );
+    }
+    let requirements = std::fs::read_to_string(root().join("requirements.txt")).unwrap();
+    let listed: Vec<&str> = requirements
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(|c: char| "<>=!~[; ".contains(c)).next().unwrap())
+        .collect();
+    for module in xtask::lessons::python_modules() {
+        assert!(
+            listed.contains(&module),
+            "requirements.txt lacks {module}: {listed:?}"
+        );
+    }
 }
 
 // ---- with Python ----------------------------------------------------------------

@@ -3,12 +3,15 @@
 use crate::lessons;
 use std::process::ExitCode;
 
-pub fn list(lesson: Option<&str>) -> ExitCode {
-    let all = lessons::all();
+pub fn list(lesson: Option<&str>) -> anyhow::Result<ExitCode> {
     let Some(id) = lesson else {
-        for l in &all {
-            say!("{:11}{}\n{:11}kinds: {}", l.id, l.title, "", kinds(l));
-            if let Some(python) = python_kinds(l) {
+        for entry in lessons::LESSONS {
+            let l = (entry.experiments)();
+            say!("{:11}{}\n{:11}kinds: {}", l.id, l.title, "", kinds(&l));
+            for r in entry.needs {
+                say!("{:11}needs: {}", "", r.what);
+            }
+            if let Some(python) = python_kinds(&l) {
                 say!("{:11}python rows: {python}", "");
             }
         }
@@ -18,17 +21,15 @@ pub fn list(lesson: Option<&str>) -> ExitCode {
         say!(
             "Python rows run with `python` from a config's [run] (python3 by default, the project's .venv first); `cargo xtask python-setup` makes that .venv with numpy and joblib."
         );
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     };
-    let Some(lesson) = all.iter().find(|l| l.id == id) else {
-        eprintln!(
-            "error: unknown lesson \"{id}\"\n  = lessons: {}",
-            all.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
-        );
-        return ExitCode::from(crate::EXIT_BAD_INPUT);
-    };
+    let entry = lessons::find(id)?;
+    let lesson = (entry.experiments)();
     say!("{} — {}", lesson.id, lesson.title);
-    say!("default config: configs/{}.toml\n", lesson.id);
+    for r in entry.needs {
+        say!("needs: {} (install it with `{}`)", r.what, r.install);
+    }
+    say!("default config: {}\n", crate::shown(&entry.config()));
     for kind in &lesson.kinds {
         say!("{} — {}", kind.name(), kind.about());
         if let Some(script) = kind.python() {
@@ -54,7 +55,7 @@ pub fn list(lesson: Option<&str>) -> ExitCode {
         "Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.",
         "workers"
     );
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 /// "cpu-bound, io-bound (standard library); pi (needs numpy)", or None.

@@ -65,7 +65,10 @@ pub fn python_setup(base: Option<&str>) -> anyhow::Result<ExitCode> {
     }
 
     let command = venv_python.display().to_string();
-    match lab::python::probe_uncached(&command, &["numpy", "joblib"]) {
+    // What the lessons' scripts import, from the registry: requirements.txt
+    // must provide each of them.
+    let modules = crate::lessons::python_modules();
+    match lab::python::probe_uncached(&command, &modules) {
         Ok(found) => {
             let versions: Vec<String> = found
                 .modules

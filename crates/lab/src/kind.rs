@@ -1,7 +1,7 @@
 //! Experiment kinds: what a lesson implements, and what the harness calls.
 //!
 //! A lesson declares each kind with [`kind`]: a name, a one-line description, a
-//! params struct (see [`params!`](crate::params)) and a run function that gets every
+//! params struct (see [`params!`](crate::params!)) and a run function that gets every
 //! sweep point, typed, and returns a [`Report`]. The harness does the rest: checks
 //! configs against the params struct, expands sweeps, times, derives speedups,
 //! prints and writes results.
@@ -13,13 +13,21 @@ use indicatif::ProgressBar;
 
 /// A lesson: its id (`lesson-05`), title, and experiment kinds.
 pub struct Lesson {
+    /// The id configs name (`lesson = "lesson-05"`) and results folders use.
     pub id: &'static str,
     /// One line: what the lesson teaches.
     pub title: &'static str,
+    /// Its experiment kinds, in the order `cargo xtask list` shows them.
     pub kinds: Vec<Box<dyn Kind>>,
 }
 
 impl Lesson {
+    /// The names of its kinds, in order.
+    pub fn kind_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.iter().map(|k| k.name())
+    }
+
+    /// The kind called `name`, if the lesson has one.
     pub fn kind(&self, name: &str) -> Option<&dyn Kind> {
         self.kinds
             .iter()
@@ -33,6 +41,7 @@ impl Lesson {
 pub struct KeyError {
     /// The key at fault, when the error names one.
     pub key: Option<String>,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -40,23 +49,29 @@ pub struct KeyError {
 /// the sweep values that make it this point (in axis order).
 #[derive(Debug, Clone)]
 pub struct Point {
+    /// Every key of the point: the fixed ones, the overrides and the sweep values.
     pub table: toml::Table,
+    /// The swept keys and their values at this point, in axis order.
     pub sweep: Vec<(String, toml::Value)>,
 }
 
 /// An experiment kind, as the harness sees it (object-safe; see [`kind`]).
 pub trait Kind: Send + Sync {
+    /// The name configs use (`kind = "strong-scaling"`).
     fn name(&self) -> &'static str;
+    /// One line: what the experiment shows.
     fn about(&self) -> &'static str;
+    /// Its keys, with their types, ranges and doc comments.
     fn keys(&self) -> Vec<KeyDoc>;
     /// The default value of every key, as TOML.
     fn defaults(&self) -> toml::Table;
     /// Types and range-checks one point's params.
     fn check(&self, table: &toml::Table) -> Result<(), KeyError>;
+    /// Runs every point (checked with [`Kind::check`]) and reports the results.
     fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report>;
     /// The Python script of this kind's Python rows, if it has any (see
     /// [`crate::python::with_script`]).
-    fn python(&self) -> Option<&'static crate::python::Script> {
+    fn python(&self) -> Option<&'static crate::interpreter::Script> {
         None
     }
 }
@@ -64,6 +79,7 @@ pub trait Kind: Send + Sync {
 /// A sweep point with its params typed.
 #[derive(Debug, Clone)]
 pub struct Typed<P> {
+    /// The point's params, typed and range-checked.
     pub params: P,
     /// The swept keys and their values at this point (`workers = "all"` resolved
     /// to this machine's core count).
@@ -162,11 +178,14 @@ fn to_json(key: &str, value: &toml::Value) -> serde_json::Value {
 
 /// What a run function can use: the run's settings, timing, and progress.
 pub struct Ctx {
+    /// Whether this is a `--quick` run (quick overrides, one timed run).
     pub quick: bool,
+    /// Warm-up and timed runs per measurement.
     pub plan: Repeats,
+    /// What the run is on.
     pub machine: Machine,
-    /// Which interpreter runs this experiment's Python rows ([`crate::python`]).
-    pub python: crate::python::Settings,
+    /// Which interpreter runs this experiment's Python rows ([`crate::interpreter`]).
+    pub python: crate::interpreter::Settings,
     pub(crate) status: ProgressBar,
 }
 
@@ -176,7 +195,7 @@ impl Ctx {
             quick,
             plan,
             machine: Machine::this(),
-            python: crate::python::Settings::default(),
+            python: crate::interpreter::Settings::default(),
             status,
         }
     }
@@ -192,7 +211,7 @@ impl Ctx {
             },
             ProgressBar::hidden(),
         );
-        ctx.python = crate::python::Settings::off("Python rows are off in unit tests");
+        ctx.python = crate::interpreter::Settings::off("Python rows are off in unit tests");
         ctx
     }
 

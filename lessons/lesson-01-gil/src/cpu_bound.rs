@@ -12,9 +12,9 @@
 //! measured in the same run.
 
 use crate::python::{PyPoint, Rows, compare_speedups, ns_per_step};
-use crate::work::{CpuWork, checksum, locked_interpreter, ms, on_one_interpreter, round3};
+use crate::work::{CpuWork, checksum, locked_interpreter, ms, on_one_interpreter};
 use lab::python::{ratio, rust_row};
-use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// CPU-bound interpreted tasks on threads of one interpreter.
@@ -101,7 +101,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         }
     }
     if let (Some(locked), Some(unlocked)) = (locked_one, unlocked_one) {
-        report.summary_measured("single_thread_vs_no_checks", round3(locked / unlocked));
+        report.summary_measured("single_thread_vs_no_checks", round(locked / unlocked, 3));
     }
     python_rows(ctx, points, &mut report, &rust_times)?;
     report.note("the time stays flat as workers grow: one lock, so one thread runs steps at a time, whatever the cores");

@@ -18,6 +18,8 @@
 //! `cpu-bound`, `io-bound` and `free-threaded` also run the same tasks on real
 //! CPython threads ([`python`]), rows `impl = "python"` beside the analogue's.
 
+#![forbid(unsafe_code)]
+
 pub mod cpu_bound;
 pub mod free_threaded;
 pub mod interpreters;

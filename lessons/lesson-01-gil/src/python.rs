@@ -115,7 +115,7 @@ fn cpu_per_wall(times_s: &[f64], cpu_s: &[f64]) -> f64 {
     let mut runs: Vec<(f64, f64)> = times_s.iter().copied().zip(cpu_s.iter().copied()).collect();
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     match runs.get(runs.len() / 2) {
-        Some(&(wall, cpu)) if wall > 0.0 => (cpu / wall * 100.0).round() / 100.0,
+        Some(&(wall, cpu)) if wall > 0.0 => lab::round(cpu / wall, 2),
         _ => f64::NAN,
     }
 }
@@ -129,7 +129,7 @@ pub fn ns_per_step(timing: &Timing, steps: u64) -> f64 {
 pub fn speedup(times: &[(usize, f64)], workers: usize) -> Option<f64> {
     let one = times.iter().find(|(w, _)| *w == 1)?.1;
     let at = times.iter().find(|(w, _)| *w == workers)?.1;
-    Some((one / at * 100.0).round() / 100.0)
+    Some(lab::round(one / at, 2))
 }
 
 /// Sets the analogue's and Python's speedups side by side in the summary, at

@@ -16,11 +16,11 @@
 //! task (`x + 1`) with the same chunksizes (`python/chunksize.py`); their pool
 //! start-up and round trip are in the summary, apart from the per-task figures.
 
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, round};
 use runtime::pool::{Chunksize, ThreadPool};
 use runtime::process::ProcessPool;
 
-use crate::python::{CHUNKSIZE, ChunkOutput, ChunkPoint, StartMethod, sig3};
+use crate::python::{CHUNKSIZE, ChunkOutput, ChunkPoint, StartMethod};
 use crate::work::{BUMP, Pool, bump, checksum, settled_stats, wire_bytes};
 use lab::python::{python_row, ratio, rust_row};
 
@@ -73,7 +73,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let key = (p.pool, workers);
         if !pools.iter().any(|(k, ..)| *k == key) {
             let started = match p.pool {
-                Pool::Threads => Started::Threads(ThreadPool::new(workers)),
+                Pool::Threads => Started::Threads(ThreadPool::new(workers)?),
                 Pool::Processes => Started::Processes(ProcessPool::new(workers)?),
             };
             let trips = p.round_trips;
@@ -195,10 +195,16 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
     }
     report.rows.extend(python_rows);
     for (pool, ms) in &out.startup_ms {
-        report.summary_measured(&format!("python_pool_startup_ms_{pool}"), sig3(*ms));
+        report.summary_measured(
+            &format!("python_pool_startup_ms_{pool}"),
+            lab::significant(*ms, 3),
+        );
     }
     for (pool, us) in &out.round_trip_us {
-        report.summary_measured(&format!("python_round_trip_us_{pool}"), sig3(*us));
+        report.summary_measured(
+            &format!("python_round_trip_us_{pool}"),
+            lab::significant(*us, 3),
+        );
     }
     report.summary_measured("python_start_method", out.start_method);
     report.note("one task in both: x + 1, handed to a worker and its result brought back; Python's rows map python_tasks of them; vs_rust = Python's overhead_us_per_task / Rust's at the same pool and chunksize");
@@ -234,9 +240,4 @@ fn python_points(report: &Report, pool: &str, x: &str, y: &str) -> Vec<(f64, f64
             Some((x, r.number(y)?)).filter(|_| x > 0.0)
         })
         .collect()
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
 }

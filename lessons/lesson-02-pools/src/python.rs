@@ -88,8 +88,3 @@ pub struct PathOut {
     pub times_s: Vec<f64>,
     pub bytes: u64,
 }
-
-/// Rounds to three significant digits (a rate or a per-task time).
-pub fn sig3(x: f64) -> f64 {
-    lab::python::ratio(x, 1.0)
-}

@@ -25,7 +25,7 @@
 
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, significant};
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
@@ -71,7 +71,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             started.push((
                 workers,
                 ProcessPool::new(workers)?,
-                ThreadPool::new(workers),
+                ThreadPool::new(workers)?,
                 0,
             ));
         }
@@ -141,7 +141,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .param("path", path)
                     .param("payload_bytes", size)
                     .metric("bytes", bytes)
-                    .measured("mb_per_s", round_sig(mb_per_s))
+                    .measured("mb_per_s", significant(mb_per_s, 3))
                     .timing(timing),
             ));
         }
@@ -221,8 +221,10 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             let mut row = lab::Row::new()
                 .param("path", got.path.as_str())
                 .param("payload_bytes", a.payload_bytes)
-                .metric("bytes", got.bytes)
-                .measured("mb_per_s", round_sig(mb_per_s));
+                // What pickle writes depends on the interpreter's version (its
+                // default protocol), not only on the work: measured.
+                .measured("bytes", got.bytes)
+                .measured("mb_per_s", significant(mb_per_s, 3));
             if let Some(t) = rust.and_then(|r| r.timing) {
                 row = row.measured("vs_rust", ratio(timing.median_s, t.median_s));
             }
@@ -282,13 +284,4 @@ impl postcard::ser_flavors::Flavor for AppendTo<'_> {
     fn finalize(self) -> postcard::Result<()> {
         Ok(())
     }
-}
-
-/// Three significant digits: a rate, not an accounting figure.
-fn round_sig(x: f64) -> f64 {
-    if x <= 0.0 || !x.is_finite() {
-        return x;
-    }
-    let k = 10f64.powi(2 - x.log10().floor() as i32);
-    (x * k).round() / k
 }

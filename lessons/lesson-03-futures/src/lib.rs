@@ -16,6 +16,8 @@
 //! `cpu-executors` and `submit-overhead` also run on CPython's own executors
 //! ([`python`]), rows `impl = "python"` beside the Rust ones.
 
+#![forbid(unsafe_code)]
+
 pub mod cancel;
 pub mod completion_order;
 pub mod cpu_executors;

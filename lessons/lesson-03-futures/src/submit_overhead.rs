@@ -135,7 +135,10 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             row = row.measured("vs_rust", ratio(per_task, rust));
         }
         if let Some(ms) = got.startup_ms {
-            report.summary_measured(&format!("python_startup_ms_{}", a.executor), ratio(ms, 1.0));
+            report.summary_measured(
+                &format!("python_startup_ms_{}", a.executor),
+                lab::significant(ms, 3),
+            );
         }
         rows.push(python_row(row, &interpreter).timing(timing));
     }

@@ -10,7 +10,7 @@ use crate::keys::{BackendKey, BatchKey};
 use crate::python::{BACKENDS, Output, PyPoint, joblib_backend};
 use crate::work::{SPIN, checksum};
 use lab::python::{python_row, ratio, rust_row};
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round};
 use runtime::parallel::BatchSize;
 use runtime::parallel::{Parallel, delayed};
 
@@ -66,7 +66,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .measured("batches", stats.batches as u64)
                 .measured(
                     "us_per_task",
-                    round2(timing.median_s * 1e6 / p.tasks as f64),
+                    round(timing.median_s * 1e6 / p.tasks as f64, 2),
                 )
                 .timing(timing),
         ));
@@ -124,7 +124,7 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             .row()
             .param("backend", a.backend)
             .metric("checksum", got.checksum)
-            .measured("us_per_task", round2(per_task));
+            .measured("us_per_task", round(per_task, 2));
         if let Some(rust) = rust.and_then(|r| r.number("us_per_task")) {
             row = row.measured("vs_rust", ratio(per_task, rust));
         }
@@ -132,15 +132,14 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
     }
     report.rows.extend(rows);
     for (backend, ms) in &out.startup_ms {
-        report.summary_measured(&format!("python_startup_ms_{backend}"), ratio(*ms, 1.0));
+        report.summary_measured(
+            &format!("python_startup_ms_{backend}"),
+            lab::significant(*ms, 3),
+        );
     }
     report.summary("python_lambda_through_loky", out.lambda_through_loky);
     report.summary_measured("python_lambda_through_pool", out.lambda_through_pool);
     report.note("one task in both: spin(i), SplitMix64 rounds on i (Rust rounds_per_task of them, Python python_rounds_per_task, each task about as long); loky stands beside processes, threading beside threads; vs_rust = Python's us_per_task / Rust's at the same workers");
     report.note("a lambda crosses to loky's worker processes (loky pickles callables with cloudpickle); multiprocessing.Pool's pickle refuses it (python_lambda_through_pool)");
     Ok(())
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

@@ -11,7 +11,7 @@ use crate::python::{Output, PyPoint, STRONG_SCALING};
 use crate::work::{serial_then_parallel, serial_units};
 use lab::python::{python_row, ratio, rust_row};
 use lab::scaling::{amdahl, fit_serial_fraction, karp_flatt};
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// A CPU-bound program of fixed size with a serial part.
@@ -55,7 +55,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("checksum", checksum)
                 .metric(
                     "amdahl",
-                    (amdahl(p.serial_fraction, workers as f64) * 1e4).round() / 1e4,
+                    round(amdahl(p.serial_fraction, workers as f64), 4),
                 )
                 .measured(
                     "ns_per_unit",
@@ -74,7 +74,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             continue;
         };
         if let Some(e) = karp_flatt(s, p as f64) {
-            *row = std::mem::take(row).measured("karp_flatt", (e * 1e4).round() / 1e4);
+            *row = std::mem::take(row).measured("karp_flatt", round(e, 4));
         }
         if p <= cores {
             if row.params.get("impl").and_then(|v| v.as_str()) == Some("python") {
@@ -85,10 +85,10 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         }
     }
     if let Some(s) = fit_serial_fraction(&fit_points) {
-        report.summary_measured("fitted_serial_fraction", (s * 1e4).round() / 1e4);
+        report.summary_measured("fitted_serial_fraction", round(s, 4));
     }
     if let Some(s) = fit_serial_fraction(&python_fit_points) {
-        report.summary_measured("python_fitted_serial_fraction", (s * 1e4).round() / 1e4);
+        report.summary_measured("python_fitted_serial_fraction", round(s, 4));
     }
 
     let configured = points.first().map_or(0.0, |p| p.params.serial_fraction);
@@ -167,7 +167,7 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
             .metric("checksum", got.checksum)
             .metric(
                 "amdahl",
-                (amdahl(a.serial_fraction, a.workers as f64) * 1e4).round() / 1e4,
+                round(amdahl(a.serial_fraction, a.workers as f64), 4),
             )
             .measured("ns_per_unit", per_unit);
         if let Some(rust) = rust {
@@ -179,7 +179,7 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
     for (workers, ms) in &out.startup_ms {
         report.summary_measured(
             &format!("python_pool_startup_ms_{workers}_workers"),
-            ratio(*ms, 1.0),
+            lab::significant(*ms, 3),
         );
     }
     report.note("one unit in both: four SplitMix64 rounds on the unit's index (pure Python in the Python rows, python_work_units of them; same work_units gives the same checksum); Python's parallel part runs on a multiprocessing.Pool, its start-up apart from the timed runs; vs_rust = Python's ns_per_unit / Rust's");

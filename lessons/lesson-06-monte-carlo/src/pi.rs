@@ -9,9 +9,9 @@
 //! same for any number of workers (the run fails if it is not).
 
 use crate::python::{Output, PI, PyPoint};
-use crate::sample::{Sampler, estimate_pi, significant, std_error};
+use crate::sample::{Sampler, estimate_pi, std_error};
 use lab::python::{python_row, ratio, rust_row};
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round, significant};
 use runtime::rng::Streams;
 
 lab::params! {
@@ -61,7 +61,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("estimate", tally.estimate())
                 .metric("error", significant(tally.error(), 4))
                 .metric("std_error", significant(std_error(tally.samples), 4))
-                .measured("msamples_per_s_per_worker", (rate * 10.0).round() / 10.0)
+                .measured("msamples_per_s_per_worker", round(rate, 1))
                 .timing(timing),
         ));
     }
@@ -129,7 +129,7 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
                 significant((estimate - std::f64::consts::PI).abs(), 4),
             )
             .metric("std_error", significant(std_error(got.samples), 4))
-            .measured("msamples_per_s_per_worker", (rate * 10.0).round() / 10.0);
+            .measured("msamples_per_s_per_worker", round(rate, 1));
         if let Some(rust) = rust {
             // Time per sample, Python over Rust: Rust's rate over Python's.
             row = row.measured("vs_rust", ratio(rust, rate));
@@ -144,7 +144,7 @@ fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyh
     for (workers, ms) in &out.startup_ms {
         report.summary_measured(
             &format!("python_pool_startup_ms_{workers}_workers"),
-            ratio(*ms, 1.0),
+            lab::significant(*ms, 3),
         );
     }
     report.note("one sample in both: a point drawn in the unit square and tested against the quarter circle (Rust: the sampler above on Xoshiro256++; NumPy: two float64 from PCG64); the Python rows draw python_samples in the same chunks from SeedSequence(seed).spawn(chunks); vs_rust = Python's time per sample / Rust's");

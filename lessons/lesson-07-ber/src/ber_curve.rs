@@ -19,7 +19,7 @@ use crate::simulate::{
 };
 use anyhow::{Context, bail};
 use lab::python::{python_row, ratio, rust_row};
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 use runtime::futures::{ThreadExecutor, as_completed};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -136,7 +136,7 @@ pub fn simulate_curve(
         submit_order.sort_by_key(|&i| std::cmp::Reverse(expected_bits(plan, ebn0s[i])));
     }
 
-    let executor = ThreadExecutor::try_new(workers)
+    let executor = ThreadExecutor::new(workers)
         .with_context(|| format!("starting an executor of {workers} threads"))?;
     let start = Instant::now();
     // Python: futures = {executor.submit(simulate, snr): snr for snr in snrs}
@@ -273,10 +273,10 @@ fn python_curve(
             .metric("errors", p.errors)
             .metric("ber", p.ber())
             .metric("theory", p.theory())
-            .metric("sigmas", (p.sigmas() * 100.0).round() / 100.0)
+            .metric("sigmas", round(p.sigmas(), 2))
             .metric("chunks", p.chunks)
             .metric("ended_by", p.ended.name())
-            .measured("point_ms", (got.point_s * 1e4).round() / 10.0)
+            .measured("point_ms", round(got.point_s * 1e3, 1))
             .measured("done_order", got.done_order);
         if let Some(rust) = rust {
             row = row.measured("vs_rust", ratio(ns_per_bit, rust));
@@ -285,15 +285,15 @@ fn python_curve(
     }
     report.summary("python_points_with_100_errors", checked);
     report.summary("python_of_them_within_4_sigma", within);
-    report.summary_measured(
-        "python_curve_seconds",
-        (out.curve_s * 1000.0).round() / 1000.0,
-    );
+    report.summary_measured("python_curve_seconds", round(out.curve_s, 3));
     report.summary_measured(
         "python_mbits_per_s",
-        (bits as f64 / out.curve_s / 1e6).round(),
+        round(bits as f64 / out.curve_s / 1e6, 0),
     );
-    report.summary_measured("python_executor_startup_ms", ratio(out.startup_ms, 1.0));
+    report.summary_measured(
+        "python_executor_startup_ms",
+        lab::significant(out.startup_ms, 3),
+    );
     report.note("one bit in both: a random bit, BPSK, Gaussian noise, a decision (NumPy arrays in the Python rows, python_bits_per_point at most per point, one ProcessPoolExecutor task per point); vs_rust = Python's time per bit / Rust's at the same point");
     Ok(Some(Series::new(
         "simulated, Python (NumPy)",
@@ -327,7 +327,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .0
             .iter()
             .filter(|(k, _)| k != "ebn0_db")
-            .map(|(k, v)| format!("{k}={}", lab::report::format_value(v)))
+            .map(|(k, v)| format!("{k}={}", lab::format_value(v)))
             .collect();
         let name = if name.is_empty() {
             format!("curve {}", c + 1)
@@ -365,10 +365,10 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .metric("errors", p.errors)
                     .metric("ber", p.ber())
                     .metric("theory", p.theory())
-                    .metric("sigmas", (p.sigmas() * 100.0).round() / 100.0)
+                    .metric("sigmas", round(p.sigmas(), 2))
                     .metric("chunks", p.chunks)
                     .metric("ended_by", p.ended.name())
-                    .measured("point_ms", (ms * 10.0).round() / 10.0)
+                    .measured("point_ms", round(ms, 1))
                     .measured("done_order", curve.done_order[k] + 1),
             ));
         }
@@ -382,7 +382,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         };
         let secs = curve.wall.as_secs_f64();
         let bits: u64 = curve.points.iter().map(|p| p.bits).sum();
-        report.summary_measured(&key("curve_seconds"), (secs * 1000.0).round() / 1000.0);
+        report.summary_measured(&key("curve_seconds"), round(secs, 3));
         report.summary_measured(&key("mbits_per_s"), (bits as f64 / secs / 1e6).round());
 
         let simulated: Vec<(f64, f64)> = curve
