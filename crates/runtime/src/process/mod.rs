@@ -239,6 +239,7 @@ mod worker;
 
 pub use builder::{DEFAULT_START_TIMEOUT, ProcessPoolBuilder};
 pub use imap::Imap;
+pub use os::PORTABLE_WORKERS_ENV;
 pub use process_pool::ProcessPool;
 pub use registry::{Registry, Task};
 pub use stats::PoolStats;
