@@ -187,7 +187,13 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             .iter()
             .map(|p| p.strip_prefix(&opts.out).unwrap_or(p).display().to_string())
             .collect();
-        out.print(&format!("\nwrote in {shown}/: {}\n", names.join(", ")));
+        // The folder's own separator, so that the line can be pasted into cmd too.
+        let sep = if opts.redact {
+            '/'
+        } else {
+            std::path::MAIN_SEPARATOR
+        };
+        out.print(&format!("\nwrote in {shown}{sep}: {}\n", names.join(", ")));
     }
     if !outcome.failed.is_empty() {
         out.print(&format!(
