@@ -113,14 +113,14 @@ fn on_windows_every_worker_is_in_a_job() {
     {
         use std::os::windows::io::{FromRawHandle, OwnedHandle};
         use windows_sys::Win32::System::JobObjects::IsProcessInJob;
-        use windows_sys::Win32::System::Threading::{
-            OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
-        };
+        use windows_sys::Win32::System::Threading::{OpenProcess, PROCESS_QUERY_INFORMATION};
 
         let pool = ProcessPool::new(2).expect("start a pool");
         for pid in pool.worker_pids() {
+            // Windows accepts PROCESS_QUERY_LIMITED_INFORMATION for
+            // IsProcessInJob too; Wine 8 wants this one.
             // SAFETY: plain values in; a null handle is a failure.
-            let raw = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+            let raw = unsafe { OpenProcess(PROCESS_QUERY_INFORMATION, 0, pid) };
             assert!(!raw.is_null(), "cannot open worker {pid}");
             // SAFETY: a fresh handle nothing else owns.
             let process = unsafe { OwnedHandle::from_raw_handle(raw) };
@@ -130,7 +130,12 @@ fn on_windows_every_worker_is_in_a_job() {
                 use std::os::windows::io::AsRawHandle;
                 IsProcessInJob(process.as_raw_handle(), std::ptr::null_mut(), &mut in_job)
             };
-            assert_ne!(ok, 0, "IsProcessInJob({pid}) failed");
+            assert_ne!(
+                ok,
+                0,
+                "IsProcessInJob({pid}) failed: {}",
+                std::io::Error::last_os_error()
+            );
             assert_ne!(in_job, 0, "worker {pid} is in no job object");
         }
     }
