@@ -12,8 +12,8 @@
 //! interpreter with the lock; `single_thread_vs_gil` is the one-worker
 //! free-threaded time divided by it: the single-thread price of free threading.
 
-use crate::work::{CpuWork, locked_interpreter, on_one_interpreter, round3};
-use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use crate::work::{CpuWork, locked_interpreter, on_one_interpreter};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between, round};
 use runtime::gil::{Config, FreeThreading, Interpreter};
 
 lab::params! {
@@ -96,7 +96,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         );
     }
     if let (Some(gil), Some(free)) = (gil_one, free_one) {
-        report.summary_measured("single_thread_vs_gil", round3(free / gil));
+        report.summary_measured("single_thread_vs_gil", round(free / gil, 3));
     }
     report.note("no lock: the steps of all workers run at once, so free-threaded speedup climbs to the core count");
     report.note("single_thread_vs_gil = free-threaded time / GIL time on one worker: the price of atomic reference counts");

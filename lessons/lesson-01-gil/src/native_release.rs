@@ -10,7 +10,7 @@
 use crate::work::{
     DEFAULT_ROUNDS_PER_STEP, interpreted_steps, locked_interpreter, ms, native, on_one_interpreter,
 };
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// CPU-bound tasks whose heavy part releases the lock.
@@ -56,7 +56,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         report.push(
             point
                 .row()
-                .metric("interpreted_share", (share * 1e4).round() / 1e4)
+                .metric("interpreted_share", round(share, 4))
                 .metric("checksum", sum)
                 .measured("acquisitions", stats.acquisitions)
                 .measured("forced_switches", stats.forced_switches)

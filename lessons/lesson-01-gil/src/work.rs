@@ -176,12 +176,7 @@ pub fn locked_config(switch_interval_us: u64) -> Config {
 
 /// Nanoseconds as milliseconds, rounded to 0.01 ms for the table.
 pub fn ms(ns: u64) -> f64 {
-    (ns as f64 / 1e4).round() / 100.0
-}
-
-/// Rounds a measured ratio to 3 decimals.
-pub fn round3(x: f64) -> f64 {
-    (x * 1e3).round() / 1e3
+    lab::round(ns as f64 / 1e6, 2)
 }
 
 #[cfg(test)]

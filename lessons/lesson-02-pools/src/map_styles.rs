@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use lab::{Ctx, Report, Row, Typed, Workers, at_least};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, round};
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
@@ -162,11 +162,6 @@ fn first_out_of(indices: &[u64]) -> String {
         shown.push("…".into());
     }
     shown.join(" ")
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
 }
 
 /// A started pool and the workload, ready to run in any style.

@@ -5,7 +5,7 @@
 
 use crate::keys::{BackendKey, BatchKey};
 use crate::work::{SPIN, checksum, spin};
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round};
 use runtime::parallel::{BatchSize, Parallel, delayed};
 
 lab::params! {
@@ -85,8 +85,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             point
                 .row()
                 .metric("checksum", checksum(&results))
-                .measured("ns_per_task", round1(timing.median_s / n * 1e9))
-                .measured("overhead_ns_per_task", round1(overhead))
+                .measured("ns_per_task", round(timing.median_s / n * 1e9, 1))
+                .measured("overhead_ns_per_task", round(overhead, 1))
                 .measured("batches", stats.batches as u64)
                 .measured("largest_batch", stats.largest_batch as u64)
                 .timing(timing),
@@ -94,21 +94,14 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     }
     if let Some((_, t)) = sequential.first() {
         let n = points.first().map_or(1, |p| p.params.tasks) as f64;
-        report.summary_measured("sequential_ns_per_task", round1(t / n * 1e9));
+        report.summary_measured("sequential_ns_per_task", round(t / n * 1e9, 1));
     }
     if let (Some(auto), Some(best)) = (auto_time, fixed_best) {
-        report.summary_measured(
-            "auto_over_best_fixed",
-            (auto / best * 100.0).round() / 100.0,
-        );
+        report.summary_measured("auto_over_best_fixed", round(auto / best, 2));
     }
     report.note(
         "overhead_ns_per_task is the workers' total time less the plain loop's, per task: \
          it falls as batches grow, and \"auto\" finds a large batch by itself",
     );
     Ok(report)
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::memory::{MappedArray, PeakMeter};
 use crate::work::{PART_SUM_MAPPED, PART_SUM_SENT, PartReport, part_sum, value};
-use lab::{Ctx, Repeats, Report, Typed, Workers, between};
+use lab::{Ctx, Repeats, Report, Typed, Workers, between, round};
 use rayon::prelude::*;
 use runtime::parallel::{Backend, BatchSize, Parallel, delayed, scoped_workers};
 
@@ -79,12 +79,15 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 point
                     .row()
                     .param("mode", mode)
-                    .metric("array_mb", round1(array_mb))
-                    .metric("moved_mb", round1(outcome.moved_bytes as f64 / 1e6))
+                    .metric("array_mb", round(array_mb, 1))
+                    .metric("moved_mb", round(outcome.moved_bytes as f64 / 1e6, 1))
                     .metric("checksum", outcome.checksum)
-                    .measured("peak_rss_mb", round1(peak_mb))
-                    .measured("peak_over_array", round2(peak_mb / array_mb))
-                    .measured("workers_peak_mb", round1(workers_kib as f64 * 1024.0 / 1e6))
+                    .measured("peak_rss_mb", round(peak_mb, 1))
+                    .measured("peak_over_array", round(peak_mb / array_mb, 2))
+                    .measured(
+                        "workers_peak_mb",
+                        round(workers_kib as f64 * 1024.0 / 1e6, 1),
+                    )
                     .timing(outcome.timing),
             );
             ctx.status(mode);
@@ -242,12 +245,4 @@ fn processes(
         moved_bytes,
         worker_peaks,
     })
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
