@@ -252,9 +252,11 @@ fn killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error() -> Resu
         .filter(|l| **l > Duration::from_secs(1))
         .count();
     println!(
-        "    {RUNS} runs, every one ended with BrokenPool; kill -> error: median {:?}, max {:?}; \
-         {over_a_second} over 1 s",
+        "    {RUNS} runs, every one ended with BrokenPool; kill -> error: median {:?}, \
+         90th percentile {:?}, 99th {:?}, max {:?}; {over_a_second} over 1 s",
         latencies[RUNS / 2],
+        latencies[RUNS * 9 / 10],
+        latencies[RUNS * 99 / 100],
         latencies[RUNS - 1]
     );
     for (load, worst) in LOADS.iter().zip(worst_per_load) {

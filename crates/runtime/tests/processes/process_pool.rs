@@ -719,9 +719,13 @@ fn workers_exit_when_the_parent_is_killed() {
     Orphans::prepare();
     let mut worst = Duration::ZERO;
     for round in 0..PARENT_KILLS {
+        // Every other helper has closed its pool first: its workers have seen
+        // the end of their request pipes while the parent still lived.
+        let closed = round % 2 == 1;
         let exe = std::env::current_exe().unwrap();
         let mut helper = Command::new(exe)
             .arg("--helper-parent")
+            .args(closed.then_some("--closed"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the helper parent");
@@ -746,12 +750,14 @@ fn workers_exit_when_the_parent_is_killed() {
         helper.wait().unwrap();
         let gone = orphans
             .gone_within(Duration::from_secs(5))
-            .unwrap_or_else(|e| panic!("round {round}: workers outlived their parent: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("round {round} (pool closed: {closed}): workers outlived their parent: {e}")
+            });
         worst = worst.max(gone);
     }
     println!(
         "    (the workers, each busy in a task, were gone at most {worst:.2?} after their parent \
-         was killed, over {PARENT_KILLS} kills)"
+         was killed, over {PARENT_KILLS} kills, some after the pool was closed)"
     );
     assert_no_children("after the helper parents and their workers died");
 }
@@ -929,6 +935,10 @@ pub(crate) fn child_after_guard(args: &[String]) -> bool {
             .collect();
         thread::sleep(Duration::from_millis(100));
         let pids: Vec<String> = pool.worker_pids().iter().map(u32::to_string).collect();
+        if args.get(1).is_some_and(|a| a == "--closed") {
+            // No more work: the workers' request pipes close; they finish their task.
+            pool.close();
+        }
         println!("{}", pids.join(" "));
         thread::sleep(Duration::from_secs(60)); // until the test kills us
         drop(busy);

@@ -218,8 +218,9 @@ mod imp {
             Watch(pids.to_vec())
         }
 
-        /// The watched processes still running. On Linux an orphan comes to
-        /// us (the subreaper) and is reaped here once it ends.
+        /// The watched processes not yet gone. On Linux an orphan comes to us
+        /// (the subreaper) and counts as gone once reaped here, so that no
+        /// zombie is left behind.
         pub fn running(&self) -> Vec<u32> {
             self.0
                 .iter()
@@ -235,10 +236,11 @@ mod imp {
         }
     }
 
-    /// Whether `pid` is a running process (not a zombie).
+    /// Whether `pid` still has an entry: running, or a zombie waiting for us
+    /// to reap it (the next `waitpid` above does).
     #[cfg(target_os = "linux")]
     fn alive(pid: u32) -> bool {
-        stat(pid).is_some_and(|(_, state)| state != 'Z' && state != 'X')
+        stat(pid).is_some()
     }
 
     /// Whether `pid` is a running process. An orphan goes to launchd, which
