@@ -10,6 +10,12 @@
 //! with a flag of their own (a pool without the guard, a helper parent, a
 //! load measured alone); `main` sends those runs where they belong.
 //!
+//! What the tests ask the operating system (children, threads, kills) is in
+//! `sys.rs`, once per system, so the binary runs on Linux, macOS and Windows
+//! (CI runs it built for Windows under Wine: `.ci/windows-tests`). `platform.rs`
+//! runs the process-pool, futures and fault tests a second time on Linux with
+//! `PARLAB_PORTABLE_WORKERS=1`, the path macOS takes.
+//!
 //! `cargo test -p runtime --test processes [-- filter]`, e.g. `-- process_pool::`.
 
 mod futures_process;

@@ -67,7 +67,7 @@ pub(super) fn start_worker(flag: &str, flavor: Flavor) -> io::Result<Spawned> {
     let job = job()?;
     let (worker_reads, requests) = pipe()?;
     let (results, worker_writes) = pipe()?;
-    let child = {
+    let mut child = {
         // `std` makes inheritable copies of the worker's ends for the child; the
         // command holds ours, and drops them at the end of this block, so that
         // the worker's death closes the pipes for good.
@@ -82,7 +82,6 @@ pub(super) fn start_worker(flag: &str, flavor: Flavor) -> io::Result<Spawned> {
             .creation_flags(CREATE_NEW_PROCESS_GROUP);
         command.spawn()?
     };
-    let mut child = child;
     // SAFETY: both handles are valid for the call: the job's lives as long as
     // this process, the child's as long as `child`.
     let assigned = unsafe { AssignProcessToJobObject(job, child.as_raw_handle() as HANDLE) };
