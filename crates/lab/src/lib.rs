@@ -16,6 +16,7 @@ pub mod params;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod scaling;
 pub mod sweep;
