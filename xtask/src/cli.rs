@@ -58,6 +58,9 @@ pub enum Command {
         /// The results folder to show (default: results/ in the workspace root).
         #[arg(long, value_name = "DIR")]
         results: Option<PathBuf>,
+        /// Folders of reference runs to set beside yours (default: every lessons/*/reference/).
+        #[arg(long, value_name = "DIR")]
+        reference: Vec<PathBuf>,
     },
     /// Compare two runs (results folders or files): noise or a real difference, row by row.
     Compare {

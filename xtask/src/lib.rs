@@ -64,7 +64,7 @@ pub fn main() -> ExitCode {
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
-        cli::Command::Report { results } => report::report(results),
+        cli::Command::Report { results, reference } => report::report(results, &reference),
         cli::Command::Compare { a, b } => compare::compare(&a, &b),
         cli::Command::Merge {
             dirs,

@@ -5,7 +5,7 @@ use crate::{EXIT_BAD_INPUT, shown, workspace_root};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn report(results: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub fn report(results: Option<PathBuf>, reference: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let dir = results.unwrap_or_else(|| workspace_root().join("results"));
     if !dir.is_dir() {
         eprintln!(
@@ -14,7 +14,7 @@ pub fn report(results: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
-    let (path, summary) = write(&dir)?;
+    let (path, summary) = write(&dir, reference)?;
     say!(
         "wrote {}: {} experiment{} of {} lesson{}, {} plot{}",
         shown(&path),
@@ -39,16 +39,24 @@ pub fn report(results: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 /// place of the folder when the run's output is redacted). A page that cannot be
 /// written is a warning: the run's own results are written already.
 pub fn refresh(dir: &Path, redact: bool) {
-    match write(dir) {
+    match write(dir, &[]) {
         Ok(_) if redact => say!("report: <out>/index.html"),
         Ok((path, _)) => say!("report: {}", file_url(&path)),
         Err(e) => eprintln!("warning: the report page was not refreshed: {e:#}"),
     }
 }
 
-fn write(dir: &Path) -> anyhow::Result<(PathBuf, lab::results::page::Summary)> {
+fn write(
+    dir: &Path,
+    reference: &[PathBuf],
+) -> anyhow::Result<(PathBuf, lab::results::page::Summary)> {
+    use lab::results::reference::References;
     let root = workspace_root();
-    let references = lab::results::reference::References::of_lessons(&root);
+    let references = if reference.is_empty() {
+        References::of_lessons(&root)
+    } else {
+        References::from_dirs(reference)
+    };
     for (path, problem) in &references.problems {
         eprintln!(
             "warning: reference run {} unreadable: {problem}",

@@ -44,7 +44,7 @@ impl Verdict {
                 (false, true) => "higher: beyond the repeats' spread",
                 (false, false) => "lower: beyond the repeats' spread",
             },
-            Verdict::Unknown => "unknown: one timed run, no spread to judge by",
+            Verdict::Unknown => "unknown: no spread to judge by (one timed run)",
             Verdict::Differs => "differs",
         }
     }
@@ -335,11 +335,15 @@ impl Comparison {
             } else {
                 let _ = writeln!(out, "  A: {}\n  B: {}", p.machine_a, p.machine_b);
             }
-            if !p.lines.is_empty() {
+            for l in &p.lines {
+                counts[l.verdict as usize] += 1;
+            }
+            if p.lines.iter().any(|l| l.verdict != Verdict::Same) {
                 let header = ["row", "value", "A", "B", "B/A", "verdict"];
                 let cells: Vec<[String; 6]> = p
                     .lines
                     .iter()
+                    .filter(|l| l.verdict != Verdict::Same)
                     .map(|l| {
                         [
                             l.row.clone(),
@@ -377,9 +381,6 @@ impl Comparison {
                 let _ = writeln!(out, "{}", line(header));
                 for c in &cells {
                     let _ = writeln!(out, "{}", line([&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]));
-                }
-                for l in &p.lines {
-                    counts[l.verdict as usize] += 1;
                 }
             }
             let d = &p.determinism;
@@ -431,7 +432,7 @@ impl Comparison {
         let differ = self.deterministic_differences();
         let _ = writeln!(
             out,
-            "{} experiment{} compared · measured: {} within noise, {} beyond it, {} unknown (one timed run), {} same · deterministic: {equal} equal, {differ} differ{}",
+            "{} experiment{} compared · measured values: {} within noise, {} beyond it, {} unknown (no spread), {} identical (not listed) · deterministic: {equal} equal, {differ} differ{}",
             self.pairs.len(),
             if self.pairs.len() == 1 { "" } else { "s" },
             counts[Verdict::Noise as usize],

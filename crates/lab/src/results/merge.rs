@@ -1048,6 +1048,12 @@ mod tests {
                 .iter()
                 .any(|p| p.ends_with("lesson-05/strong-scaling.svg"))
         );
+        let page = std::fs::read_to_string(root.join("merged/index.html")).unwrap();
+        assert_eq!(
+            super::super::page::tests::check_page(&page),
+            ["lesson-05/strong-scaling"]
+        );
+        assert!(page.contains("ran kind weak-scaling, but the reference run ran strong-scaling"));
         let csv =
             std::fs::read_to_string(root.join("merged/lesson-05/strong-scaling.csv")).unwrap();
         assert_eq!(csv.lines().count(), 7);

@@ -639,3 +639,205 @@ fn summary_values(out: &mut String, r: &ExperimentResults, reference: Option<&Ex
     }
     out.push_str("</dl>\n");
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::tests::sample;
+    use super::*;
+
+    /// Parses a page as XML (it must be well-formed) and checks what every page
+    /// promises: links inside the page lead somewhere, ids are unique, nothing is
+    /// loaded from anywhere, and every table row has as many cells as its header.
+    /// Returns the `data-experiment` of every experiment section.
+    pub(crate) fn check_page(page: &str) -> Vec<String> {
+        // `<!DOCTYPE html>` is a DTD to an XML parser: allowed, nothing in it.
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let doc = roxmltree::Document::parse_with_options(page, options)
+            .unwrap_or_else(|e| panic!("not well-formed: {e}"));
+        let mut ids = std::collections::BTreeSet::new();
+        for node in doc.descendants().filter(|n| n.is_element()) {
+            if let Some(id) = node.attribute("id") {
+                assert!(ids.insert(id.to_string()), "id {id} twice");
+            }
+            let name = node.tag_name().name();
+            assert!(
+                !["script", "link", "img", "iframe", "object", "embed"].contains(&name),
+                "a page loads nothing, but has <{name}>"
+            );
+            assert!(
+                node.attribute("src").is_none(),
+                "<{name} src=…> loads something"
+            );
+        }
+        for a in doc.descendants().filter(|n| n.has_tag_name("a")) {
+            let href = a.attribute("href").unwrap_or_default();
+            if let Some(target) = href.strip_prefix('#') {
+                assert!(ids.contains(target), "link to #{target} leads nowhere");
+            }
+        }
+        for table in doc.descendants().filter(|n| n.has_tag_name("table")) {
+            let rows: Vec<usize> = table
+                .descendants()
+                .filter(|n| n.has_tag_name("tr"))
+                .map(|tr| {
+                    tr.children()
+                        .filter(|c| c.has_tag_name("td") || c.has_tag_name("th"))
+                        .count()
+                })
+                .collect();
+            assert!(
+                rows.iter().all(|n| *n == rows[0]),
+                "a table with ragged rows: {rows:?}"
+            );
+        }
+        assert!(!page.contains("url("), "CSS loads nothing");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("section") && n.attribute("class") == Some("experiment"))
+            .map(|n| {
+                n.attribute("data-experiment")
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    fn folder(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lab-page-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("lesson-05")).unwrap();
+        std::fs::write(
+            dir.join("lesson-05/strong-scaling.json"),
+            sample().to_string(),
+        )
+        .unwrap();
+        let mut models = sample();
+        models["experiment"] = "models".into();
+        models["kind"] = "models".into();
+        models["note"] = "<b>not markup</b> & co".into();
+        models["rows"][0]["params"]["workers"] = "<1>".into();
+        std::fs::write(dir.join("lesson-05/models.json"), models.to_string()).unwrap();
+        std::fs::write(dir.join("lesson-05/broken.json"), "{\"lesson\": 5}").unwrap();
+        let plot = crate::Plot::new("speedup", "workers", "speedup").series(crate::Series::new(
+            "measured",
+            crate::Style::LinePoints,
+            vec![(1.0, 1.0), (2.0, 1.8)],
+        ));
+        std::fs::write(
+            dir.join("lesson-05/strong-scaling.svg"),
+            plot.to_svg().unwrap(),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn every_experiment_has_its_section_table_plot_and_marks() {
+        let dir = folder("sections");
+        let titles = [("lesson-05".to_string(), "the limits of speedup".to_string())];
+        let refs = References::default();
+        let opts = Options {
+            root: &dir,
+            titles: &titles,
+            references: &refs,
+        };
+        let (page, summary) = build(&dir, &opts).unwrap();
+        let sections = check_page(&page);
+        assert_eq!(sections, ["lesson-05/models", "lesson-05/strong-scaling"]);
+        assert_eq!(
+            (summary.experiments, summary.lessons, summary.plots),
+            (2, 1, 1)
+        );
+        assert_eq!(summary.unreadable.len(), 1);
+        assert!(page.contains("lesson-05 · the limits of speedup"));
+        assert!(
+            page.contains("<code>lesson-05/broken.json</code>: lesson: invalid type: integer `5`"),
+            "the unreadable file is listed with why"
+        );
+        assert!(page.contains("title=\"checksum: deterministic, the same on every run\">"));
+        assert!(page.contains("title=\"karp_flatt: measured, varies from run to run\">"));
+        assert!(
+            page.contains("<span class=\"badge quick\""),
+            "a quick run says so"
+        );
+        assert!(page.contains("2 logical cores · linux x86_64 · release build"));
+        assert!(
+            page.contains("&lt;1&gt;") && !page.contains("<1>"),
+            "values are escaped"
+        );
+        assert!(
+            page.contains("<figure class=\"plot\">\n<svg"),
+            "the plot is inline"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_reference_run_sits_beside_the_students_values_and_a_difference_shows() {
+        let dir = folder("reference");
+        let mut reference = sample();
+        reference["rows"][1]["timing"]["median_s"] = 0.23.into();
+        let refs = References {
+            runs: vec![(
+                dir.join("ref.json"),
+                super::super::tests::parse(&reference).unwrap(),
+            )],
+            problems: vec![],
+        };
+        let opts = Options {
+            root: &dir,
+            titles: &[],
+            references: &refs,
+        };
+        let (page, summary) = build(&dir, &opts).unwrap();
+        check_page(&page);
+        assert!(page.contains("✓ reproduces the reference run"), "{page}");
+        assert!(
+            page.contains("<span class=\"ref\">ref 230</span>"),
+            "the reference's time beside the student's"
+        );
+        assert!(summary.differ_from_reference.is_empty());
+
+        reference["rows"][1]["metrics"]["checksum"] = 41.into();
+        let refs = References {
+            runs: vec![(
+                dir.join("ref.json"),
+                super::super::tests::parse(&reference).unwrap(),
+            )],
+            problems: vec![],
+        };
+        let opts = Options {
+            root: &dir,
+            titles: &[],
+            references: &refs,
+        };
+        let (page, summary) = build(&dir, &opts).unwrap();
+        check_page(&page);
+        assert!(page.contains("✗ differs from the reference run"));
+        assert!(page.contains("<li>checksum at workers=2 is 42, the reference run has 41</li>"));
+        assert!(page.contains("<td class=\"bad\" title=\"differs from the reference run\">42<span class=\"ref\">ref 41</span></td>"));
+        assert_eq!(summary.differ_from_reference, ["lesson-05/strong-scaling"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_empty_folder_gives_a_page_that_says_what_to_run() {
+        let dir = std::env::temp_dir().join(format!("lab-page-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let refs = References::default();
+        let (page, _) = build(
+            &dir,
+            &Options {
+                root: &dir,
+                titles: &[],
+                references: &refs,
+            },
+        )
+        .unwrap();
+        assert!(check_page(&page).is_empty());
+        assert!(page.contains("cargo xtask run lesson-01"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -44,15 +44,27 @@ impl References {
         References::from_dirs(&dirs)
     }
 
-    /// The reference runs in these folders (and their `quick/` subfolders).
+    /// The reference runs in these folders and their subfolders (`quick/`, or a
+    /// whole results folder's `<lesson>/`): every JSON file is read as one.
     pub fn from_dirs(dirs: &[PathBuf]) -> References {
         let mut refs = References::default();
-        for dir in dirs {
-            let mut files: Vec<PathBuf> = [dir.clone(), dir.join("quick")]
-                .iter()
-                .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+        let json_in = |d: &Path| -> Vec<PathBuf> {
+            std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .flatten()
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        };
+        for dir in dirs {
+            let mut files: Vec<PathBuf> = json_in(dir)
+                .into_iter()
+                .flat_map(|p| if p.is_dir() { json_in(&p) } else { vec![p] })
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().is_some_and(|e| e == "json")
+                        && !p.to_string_lossy().ends_with(".trace.json")
+                })
                 .collect();
             files.sort();
             for path in files {
