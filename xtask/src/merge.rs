@@ -58,9 +58,26 @@ pub fn merge(
         );
     }
     if !merged.left_out.is_empty() {
-        say!("\nleft out ({}):", merged.left_out.len());
+        say!("\nleft out ({} files):", merged.left_out.len());
+        // One line per student and reason: a folder of debug-build runs is one
+        // line, not thirty.
+        let mut shown: Vec<(&str, &str)> = Vec::new();
         for l in &merged.left_out {
-            say!("  {}: {}: {}", l.student, display_file(&l.file), l.reason);
+            if shown.contains(&(l.student.as_str(), l.reason.as_str())) {
+                continue;
+            }
+            shown.push((&l.student, &l.reason));
+            let files: Vec<&str> = merged
+                .left_out
+                .iter()
+                .filter(|m| m.student == l.student && m.reason == l.reason)
+                .map(|m| display_file(&m.file))
+                .collect();
+            let files = match files.as_slice() {
+                [first, second, _, ..] => format!("{} files ({first}, {second}, …)", files.len()),
+                _ => files.join(", "),
+            };
+            say!("  {}: {files}: {}", l.student, l.reason);
         }
     }
     if !merged.warnings.is_empty() {
