@@ -59,35 +59,24 @@ pub fn merge(
     }
     if !merged.left_out.is_empty() {
         say!("\nleft out ({} files):", merged.left_out.len());
-        // One line per student and reason: a folder of debug-build runs is one
-        // line, not thirty.
-        let mut shown: Vec<(&str, &str)> = Vec::new();
-        for l in &merged.left_out {
-            if shown.contains(&(l.student.as_str(), l.reason.as_str())) {
-                continue;
-            }
-            shown.push((&l.student, &l.reason));
-            let files: Vec<&str> = merged
-                .left_out
-                .iter()
-                .filter(|m| m.student == l.student && m.reason == l.reason)
-                .map(|m| display_file(&m.file))
-                .collect();
-            let files = match files.as_slice() {
-                [first, second, _, ..] => format!("{} files ({first}, {second}, …)", files.len()),
-                _ => files.join(", "),
-            };
-            say!("  {}: {files}: {}", l.student, l.reason);
-        }
+        let items: Vec<(&str, &str, &str)> = merged
+            .left_out
+            .iter()
+            .map(|l| (l.student.as_str(), l.file.as_str(), l.reason.as_str()))
+            .collect();
+        print_grouped(&items);
     }
     if !merged.warnings.is_empty() {
         say!(
             "\nwarnings ({}), pooled all the same:",
             merged.warnings.len()
         );
-        for w in &merged.warnings {
-            say!("  {}: {}: {}", w.student, display_file(&w.file), w.text);
-        }
+        let items: Vec<(&str, &str, &str)> = merged
+            .warnings
+            .iter()
+            .map(|w| (w.student.as_str(), w.file.as_str(), w.text.as_str()))
+            .collect();
+        print_grouped(&items);
     }
     let no_reference: Vec<String> = merged
         .experiments
@@ -113,6 +102,28 @@ pub fn merge(
         shown(&out)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line per student and reason, naming the files: a folder of debug-build
+/// runs is one line, not thirty.
+fn print_grouped(items: &[(&str, &str, &str)]) {
+    let mut shown: Vec<(&str, &str)> = Vec::new();
+    for (student, _, why) in items {
+        if shown.contains(&(student, why)) {
+            continue;
+        }
+        shown.push((student, why));
+        let files: Vec<&str> = items
+            .iter()
+            .filter(|(s, _, w)| s == student && w == why)
+            .map(|(_, f, _)| display_file(f))
+            .collect();
+        let files = match files.as_slice() {
+            [first, second, _, ..] => format!("{} files ({first}, {second}, …)", files.len()),
+            _ => files.join(", "),
+        };
+        say!("  {student}: {files}: {why}");
+    }
 }
 
 fn display_file(file: &str) -> &str {

@@ -44,7 +44,7 @@ impl Verdict {
                 (false, true) => "higher: beyond the repeats' spread",
                 (false, false) => "lower: beyond the repeats' spread",
             },
-            Verdict::Unknown => "unknown: no spread to judge by (one timed run)",
+            Verdict::Unknown => "unknown: no spread to judge by",
             Verdict::Differs => "differs",
         }
     }
@@ -432,7 +432,7 @@ impl Comparison {
         let differ = self.deterministic_differences();
         let _ = writeln!(
             out,
-            "{} experiment{} compared · measured values: {} within noise, {} beyond it, {} unknown (no spread), {} identical (not listed) · deterministic: {equal} equal, {differ} differ{}",
+            "{} experiment{} compared · measured values: {} within noise, {} beyond it, {} unknown (one timed run, or no timing), {} identical (not listed) · deterministic: {equal} equal, {differ} differ{}",
             self.pairs.len(),
             if self.pairs.len() == 1 { "" } else { "s" },
             counts[Verdict::Noise as usize],

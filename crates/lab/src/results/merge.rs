@@ -206,8 +206,16 @@ pub fn merge(dirs: &[PathBuf], opts: &Options) -> Merged {
     merged
         .experiments
         .sort_by_key(|p| (!p.lesson.starts_with("lesson-"), p.id()));
-
+    // By student, in the order the folders were given, then by file.
     let names: Vec<String> = merged.students.iter().map(|s| s.name.clone()).collect();
+    let order = |name: &str| names.iter().position(|n| n == name);
+    merged
+        .left_out
+        .sort_by_key(|l| (order(&l.student), l.file.clone()));
+    merged
+        .warnings
+        .sort_by_key(|w| (order(&w.student), w.file.clone()));
+
     for (i, student) in merged.students.iter_mut().enumerate() {
         student.left_out = merged
             .left_out
@@ -524,6 +532,7 @@ pub fn plot(pool: &Pool) -> Option<Plot> {
         .scales(x_scale, Scale::Linear)
         .legend(Legend::UpperLeft);
     let few = curves.len() <= 4;
+    let drawn = curves.len().min(10);
     for (i, (label, by_x)) in curves.into_iter().enumerate().take(10) {
         let mut line: Vec<(f64, f64)> = by_x
             .into_iter()
@@ -541,7 +550,9 @@ pub fn plot(pool: &Pool) -> Option<Plot> {
         );
         if few {
             let each = points.remove(&label).unwrap_or_default();
-            plot = plot.series(Series::new("each student", Style::Points, each).color(i));
+            plot = plot.series(
+                Series::new(format!("{label}: each student"), Style::Points, each).color(i),
+            );
         }
     }
     if speedups {
@@ -551,7 +562,9 @@ pub fn plot(pool: &Pool) -> Option<Plot> {
                 Style::Dashed,
                 vec![(lo, lo), (hi, hi)],
             )
-            .color(9),
+            // Palette colour 2 (yellow) is faint on white: the ideal line takes
+            // blue, or the first colour no curve has.
+            .color(if drawn <= 3 { 3 } else { drawn }),
         );
     }
     Some(plot)
@@ -924,6 +937,11 @@ fn experiment(out: &mut String, p: &Pool, svg: Option<&str>) {
                     out.push_str("<td class=\"m\"></td>");
                     continue;
                 }
+                // Speedup and efficiency to two decimals, as every table shows them.
+                let show = |x: f64| match k.as_str() {
+                    "speedup" | "efficiency" => format!("{x:.2}"),
+                    _ => html::number(x),
+                };
                 let (lo, hi) = values
                     .iter()
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
@@ -931,15 +949,11 @@ fn experiment(out: &mut String, p: &Pool, svg: Option<&str>) {
                     });
                 let mid = median(&mut values);
                 let range = if values.len() > 1 {
-                    format!(
-                        "<span class=\"ref\">{} – {}</span>",
-                        html::number(lo),
-                        html::number(hi)
-                    )
+                    format!("<span class=\"ref\">{} – {}</span>", show(lo), show(hi))
                 } else {
                     String::new()
                 };
-                let _ = write!(out, "<td class=\"m\">{}{range}</td>", html::number(mid));
+                let _ = write!(out, "<td class=\"m\">{}{range}</td>", show(mid));
             }
             out.push_str("</tr>\n");
         }
