@@ -97,7 +97,7 @@ th, td { padding: 4px 9px; border-bottom: 1px solid var(--line); text-align: rig
 th { background: #f0f2f5; font-weight: 600; white-space: normal; min-width: 4.5em; vertical-align: bottom; }
 th .unit { display: block; font-weight: normal; font-size: 12px; color: var(--muted); }
 th .sort { font-weight: normal; color: var(--muted); }
-td.p, th.p { text-align: left; }
+td.p, th.p, td.t, th.t { text-align: left; }
 td.p { background: #fafbfc; }
 td.text { text-align: left; white-space: normal; min-width: 12em; }
 .m { color: var(--meas); font-style: italic; }

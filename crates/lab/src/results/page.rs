@@ -474,11 +474,19 @@ fn table(out: &mut String, r: &ExperimentResults, reference: Option<&ExperimentR
     for k in &params {
         out.push_str(&html::header(k, "p", ""));
     }
+    // A column of words reads left-aligned, numbers right-aligned.
+    let words = |k: &str| {
+        r.rows
+            .iter()
+            .filter_map(|row| row.metrics.get(k))
+            .all(html::is_text)
+    };
     for k in &metrics {
+        let t = if words(k) { " t" } else { "" };
         if measured(k) {
-            out.push_str(&html::header(k, "m", "≈"));
+            out.push_str(&html::header(k, &format!("m{t}"), "≈"));
         } else {
-            out.push_str(&html::header(k, "d", "≡"));
+            out.push_str(&html::header(k, &format!("d{t}"), "≡"));
         }
     }
     if timed {
@@ -526,10 +534,10 @@ fn table(out: &mut String, r: &ExperimentResults, reference: Option<&ExperimentR
                 });
                 continue;
             };
-            let text_class = if html::is_text(v) && html::value(v).len() > 24 {
-                " text"
-            } else {
-                ""
+            let text_class = match (words(k), html::value(v).len() > 24) {
+                (true, true) => " t text",
+                (true, false) => " t",
+                _ => "",
             };
             let theirs = reference_row.and_then(|x| x.metrics.get(k));
             if measured(k) {
