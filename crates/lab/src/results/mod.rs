@@ -202,10 +202,6 @@ pub struct ExperimentResults {
     /// deterministic.
     #[serde(default)]
     pub measured: Vec<String>,
-    /// The experiment's config as run, when the file carries it (a later version
-    /// of the writer may add it; until then the report reads the config file).
-    #[serde(default)]
-    pub config: Option<Value>,
 }
 
 /// Why a file is not a usable results file, in words that name the place.
