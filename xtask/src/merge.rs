@@ -31,7 +31,7 @@ pub fn merge(
     };
     let merged = merge::merge(dirs, &opts);
     let out = out.unwrap_or_else(|| root.join("results").join("merged"));
-    let written = merge::write(&merged, &out)?;
+    let written = lab::results::pooled::write(&merged, &out)?;
 
     say!(
         "merge · {} student folder{} · {} reference run{}",

@@ -1,7 +1,8 @@
 //! Results files read back: the results contract of DESIGN.md as an owned model,
 //! checked field by field, and what is built on it — the HTML report of every run
 //! ([`page`]), `compare` of two runs ([`compare`]), and `merge` of a class's runs
-//! ([`merge`]), with the lessons' reference runs ([`reference`]) to check against.
+//! ([`merge`], written by [`pooled`]), with the lessons' reference runs
+//! ([`reference`](mod@reference)) to check against.
 //!
 //! This is the reading side only. The files are written by the harness (see
 //! [`crate::report`]); this model keeps its own types so that a file from another
@@ -15,6 +16,7 @@ pub mod compare;
 pub mod html;
 pub mod merge;
 pub mod page;
+pub mod pooled;
 pub mod reference;
 pub mod source;
 
