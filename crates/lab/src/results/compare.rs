@@ -255,8 +255,8 @@ fn time_line(row: &str, a: Timing, b: Timing) -> Line {
     Line {
         row: row.to_string(),
         what: "time_ms".into(),
-        a: crate::report::format_number(a.median_s * 1e3),
-        b: crate::report::format_number(b.median_s * 1e3),
+        a: super::html::number(a.median_s * 1e3),
+        b: super::html::number(b.median_s * 1e3),
         ratio,
         verdict,
     }
@@ -271,7 +271,7 @@ fn metric_line(
     row_b: &Row,
 ) -> Line {
     let show = |v: &serde_json::Value| match v.as_f64() {
-        Some(x) if v.is_f64() => crate::report::format_number(x),
+        Some(x) if v.is_f64() => super::html::number(x),
         _ => plain(v),
     };
     let (ratio, verdict) = match (a.as_f64(), b.as_f64()) {
