@@ -5,9 +5,7 @@
 //! The browser test needs Chromium: without one it prints a note and passes,
 //! unless `PARLAB_REQUIRE_BROWSER=1` (as in CI), which makes its absence a failure.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

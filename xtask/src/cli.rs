@@ -34,8 +34,8 @@ pub enum Command {
     },
     /// Build and test your exercises: which pass, which fail, what to do next.
     Check {
-        /// Check one lesson only (e.g. lesson-05).
-        lesson: Option<String>,
+        /// Check one lesson (lesson-05) or one exercise (karp_flatt) only.
+        target: Option<String>,
         /// Run the same tests against the reference solutions instead.
         #[arg(long)]
         solutions: bool,
@@ -81,13 +81,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         reference: Vec<PathBuf>,
     },
-    /// Write configs/<name>.toml from a lesson's defaults, every key commented.
+    /// Write studies/<name>.toml from a lesson's defaults, every key commented.
     New {
         /// A lesson id such as lesson-05.
         lesson: String,
-        /// The new config's name (configs/<name>.toml).
+        /// The new config's name (studies/<name>.toml).
         name: String,
-        /// Write into this folder instead of configs/.
+        /// Write into this folder instead of studies/.
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
@@ -95,7 +95,7 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// A lesson id (lesson-05) or the path of a config file (configs/my-study.toml).
+    /// A lesson id (lesson-05) or the path of a config file (studies/my-study.toml).
     pub target: String,
     /// Use each experiment's [experiment.quick] overrides, one timed run, no warm-up.
     #[arg(long)]

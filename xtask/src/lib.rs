@@ -12,6 +12,8 @@
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
 //! id, a flag).
 
+#![forbid(unsafe_code)]
+
 /// `println!` that ignores a closed stdout (`cargo xtask list | head -n 3`), so
 /// output into a closed pipe ends quietly instead of panicking.
 macro_rules! say {
@@ -57,10 +59,10 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        cli::Command::List { lesson } => Ok(list::list(lesson.as_deref())),
+        cli::Command::List { lesson } => list::list(lesson.as_deref()),
         cli::Command::Run(args) => Ok(run::run(args)),
         cli::Command::Bench { quick, out } => bench::bench(quick, out),
-        cli::Command::Check { lesson, solutions } => check::check(lesson.as_deref(), solutions),
+        cli::Command::Check { target, solutions } => check::check(target.as_deref(), solutions),
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
@@ -84,6 +86,13 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace root")
         .to_path_buf()
+}
+
+/// Where a student's own configs go (`cargo xtask new` writes there): git
+/// ignores them and the tests never read them. `configs/` holds the lessons'
+/// defaults.
+pub fn studies_dir() -> PathBuf {
+    workspace_root().join("studies")
 }
 
 /// `path` relative to the workspace root when it lies under it, for messages and

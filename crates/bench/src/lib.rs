@@ -41,12 +41,9 @@ pub fn register_tasks(tasks: &mut runtime::process::Registry) {
     task_overhead::register_tasks(tasks);
 }
 
+pub(crate) use lab::round;
+
 /// `measured / baseline`, rounded for the table.
 pub(crate) fn ratio(measured: f64, baseline: f64) -> f64 {
-    (measured / baseline * 100.0).round() / 100.0
-}
-
-pub(crate) fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
+    round(measured / baseline, 2)
 }

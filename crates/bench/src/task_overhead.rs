@@ -97,8 +97,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let rayon_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .build()?;
-        let pool = ThreadPool::new(workers);
-        let executor = ThreadExecutor::new(workers);
+        let pool = ThreadPool::new(workers)?;
+        let executor = ThreadExecutor::new(workers)?;
         let parallel = |backend| Parallel::new().n_jobs(workers as i64).backend(backend);
         let (par_rayon, par_threads, par_procs) = (
             parallel(Backend::Rayon),

@@ -1,7 +1,7 @@
 //! Experiment kinds: what a lesson implements, and what the harness calls.
 //!
 //! A lesson declares each kind with [`kind`]: a name, a one-line description, a
-//! params struct (see [`params!`](crate::params)) and a run function that gets every
+//! params struct (see [`params!`](crate::params!)) and a run function that gets every
 //! sweep point, typed, and returns a [`Report`]. The harness does the rest: checks
 //! configs against the params struct, expands sweeps, times, derives speedups,
 //! prints and writes results.
@@ -13,13 +13,21 @@ use indicatif::ProgressBar;
 
 /// A lesson: its id (`lesson-05`), title, and experiment kinds.
 pub struct Lesson {
+    /// The id configs name (`lesson = "lesson-05"`) and results folders use.
     pub id: &'static str,
     /// One line: what the lesson teaches.
     pub title: &'static str,
+    /// Its experiment kinds, in the order `cargo xtask list` shows them.
     pub kinds: Vec<Box<dyn Kind>>,
 }
 
 impl Lesson {
+    /// The names of its kinds, in order.
+    pub fn kind_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.iter().map(|k| k.name())
+    }
+
+    /// The kind called `name`, if the lesson has one.
     pub fn kind(&self, name: &str) -> Option<&dyn Kind> {
         self.kinds
             .iter()
@@ -33,6 +41,7 @@ impl Lesson {
 pub struct KeyError {
     /// The key at fault, when the error names one.
     pub key: Option<String>,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -40,25 +49,32 @@ pub struct KeyError {
 /// the sweep values that make it this point (in axis order).
 #[derive(Debug, Clone)]
 pub struct Point {
+    /// Every key of the point: the fixed ones, the overrides and the sweep values.
     pub table: toml::Table,
+    /// The swept keys and their values at this point, in axis order.
     pub sweep: Vec<(String, toml::Value)>,
 }
 
 /// An experiment kind, as the harness sees it (object-safe; see [`kind`]).
 pub trait Kind: Send + Sync {
+    /// The name configs use (`kind = "strong-scaling"`).
     fn name(&self) -> &'static str;
+    /// One line: what the experiment shows.
     fn about(&self) -> &'static str;
+    /// Its keys, with their types, ranges and doc comments.
     fn keys(&self) -> Vec<KeyDoc>;
     /// The default value of every key, as TOML.
     fn defaults(&self) -> toml::Table;
     /// Types and range-checks one point's params.
     fn check(&self, table: &toml::Table) -> Result<(), KeyError>;
+    /// Runs every point (checked with [`Kind::check`]) and reports the results.
     fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report>;
 }
 
 /// A sweep point with its params typed.
 #[derive(Debug, Clone)]
 pub struct Typed<P> {
+    /// The point's params, typed and range-checked.
     pub params: P,
     /// The swept keys and their values at this point (`workers = "all"` resolved
     /// to this machine's core count).
@@ -157,8 +173,11 @@ fn to_json(key: &str, value: &toml::Value) -> serde_json::Value {
 
 /// What a run function can use: the run's settings, timing, and progress.
 pub struct Ctx {
+    /// Whether this is a `--quick` run (quick overrides, one timed run).
     pub quick: bool,
+    /// Warm-up and timed runs per measurement.
     pub plan: Repeats,
+    /// What the run is on.
     pub machine: Machine,
     pub(crate) status: ProgressBar,
 }

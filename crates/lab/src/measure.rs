@@ -9,9 +9,13 @@ use std::time::{Duration, Instant};
 /// The wall time of one measured point over its timed repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Timing {
+    /// The median wall time in seconds: what tables and speedups use.
     pub median_s: f64,
+    /// The fastest repeat, in seconds.
     pub min_s: f64,
+    /// The slowest repeat, in seconds.
     pub max_s: f64,
+    /// How many timed runs the figures come from.
     pub repeats: u32,
 }
 
@@ -34,12 +38,21 @@ impl Timing {
             repeats: n as u32,
         }
     }
+
+    /// How far apart the repeats were, relative to the median: `(max - min) /
+    /// median` (`0.4` is 40 %). A large spread says the machine was busy or the
+    /// work is noisy, and one run's ratio to another means less.
+    pub fn spread(&self) -> f64 {
+        (self.max_s - self.min_s) / self.median_s
+    }
 }
 
 /// How many times to run a point: `warmup` untimed runs, then `repeats` timed ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Repeats {
+    /// Untimed runs first (caches, page faults, lazy initialisation).
     pub warmup: u32,
+    /// Timed runs; their median is reported.
     pub repeats: u32,
 }
 
@@ -66,14 +79,18 @@ pub fn measure<T>(plan: Repeats, mut f: impl FnMut() -> T) -> (T, Timing) {
 /// What the results were measured on: the `machine` object of every results file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Machine {
+    /// Logical cores the OS offers this process (what `workers = "all"` means).
     pub logical_cores: usize,
+    /// The OS, as Rust names it (`linux`, `macos`, `windows`).
     pub os: &'static str,
+    /// The CPU architecture (`x86_64`, `aarch64`).
     pub arch: &'static str,
     /// `release` for optimized builds; timings from a `debug` build are flagged.
     pub profile: &'static str,
 }
 
 impl Machine {
+    /// The machine this process runs on.
     pub fn this() -> Machine {
         Machine {
             logical_cores: logical_cores(),

@@ -1,6 +1,6 @@
 //! Typed parameters of an experiment kind, and the value types with ranges.
 //!
-//! A kind declares its keys once, with [`params!`](crate::params): a struct whose
+//! A kind declares its keys once, with [`params!`](crate::params!): a struct whose
 //! fields are the TOML keys, each with a doc comment (shown by `cargo xtask list`),
 //! a default, and optionally a range check. Unknown keys are refused
 //! (`deny_unknown_fields`), missing keys take their default.
@@ -11,6 +11,7 @@ use std::fmt;
 /// One key of an experiment kind, as `cargo xtask list` and `cargo xtask new` show it.
 #[derive(Debug, Clone)]
 pub struct KeyDoc {
+    /// The key, as written in a config.
     pub name: &'static str,
     /// The Rust type, as written in the params struct.
     pub ty: &'static str,
@@ -23,11 +24,13 @@ pub struct KeyDoc {
 /// A key whose value is out of its range: reported at the key's line and column.
 #[derive(Debug, Clone)]
 pub struct Invalid {
+    /// The key out of range.
     pub key: &'static str,
+    /// What the range is and what was found.
     pub message: String,
 }
 
-/// The parameters of an experiment kind: what [`params!`](crate::params) implements.
+/// The parameters of an experiment kind: what [`params!`](crate::params!) implements.
 pub trait Params:
     Serialize + serde::de::DeserializeOwned + Default + Clone + Send + Sync + 'static
 {
@@ -39,7 +42,9 @@ pub trait Params:
 
 /// A range a key's value must lie in.
 pub trait Check<T> {
+    /// `Ok` when `value` is in range; otherwise what is wrong.
     fn check(&self, value: &T) -> Result<(), String>;
+    /// The range in words ("≥ 1", "from 0 to 1"), for `cargo xtask list`.
     fn describe(&self) -> String;
 }
 
@@ -135,12 +140,8 @@ macro_rules! params {
                         name: ::core::stringify!($field),
                         ty: ::core::stringify!($ty),
                         doc: [$($doc),*].iter().map(|l: &&str| l.trim()).collect::<::std::vec::Vec<_>>().join(" "),
-                        range: {
-                            #[allow(unused_mut)]
-                            let mut range: ::core::option::Option<::std::string::String> = None;
-                            $( range = Some($crate::params::describe_check::<$ty>(&$check)); )?
-                            range
-                        },
+                        range: ::core::option::Option::<::std::string::String>::None
+                            $( .or(::core::option::Option::Some($crate::params::describe_check::<$ty>(&$check))) )?,
                     }
                 ),*]
             }
@@ -168,7 +169,9 @@ pub fn describe_check<T>(check: &impl Check<T>) -> String {
 /// Every lesson names its worker count `workers`, so graders can rely on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workers {
+    /// This many.
     Count(usize),
+    /// One per logical core of the machine running the experiment.
     All,
 }
 
@@ -242,45 +245,9 @@ impl<'de> Deserialize<'de> for Workers {
     }
 }
 
-/// Edit distance, for "did you mean" suggestions.
-pub(crate) fn did_you_mean<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_catch_typos_but_not_strangers() {
-        let keys = ["work_units", "serial_fraction", "workers"];
-        assert_eq!(did_you_mean("wrk_units", keys), Some("work_units"));
-        assert_eq!(did_you_mean("worker", keys), Some("workers"));
-        assert_eq!(did_you_mean("colour", keys), None);
-    }
 
     #[test]
     fn workers_accepts_counts_and_all_only() {

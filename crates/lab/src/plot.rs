@@ -10,6 +10,7 @@ use plotters::prelude::*;
 /// How an axis maps values to positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
+    /// Equal steps for equal differences.
     Linear,
     /// Powers of two evenly spaced (worker counts).
     Log2,
@@ -28,8 +29,8 @@ impl Scale {
 
     fn label(self, v: f64) -> String {
         match self {
-            Scale::Linear => crate::report::format_number(v),
-            Scale::Log2 => crate::report::format_number(2f64.powf(v).round()),
+            Scale::Linear => crate::numbers::format_number(v),
+            Scale::Log2 => crate::numbers::format_number(2f64.powf(v).round()),
             Scale::Log10 => {
                 let e = v.round();
                 if (v - e).abs() < 1e-9 {
@@ -45,27 +46,38 @@ impl Scale {
 /// Where the legend goes: the corner the data leaves free.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Legend {
+    /// Top left, the default: rising curves leave it free.
     #[default]
     UpperLeft,
+    /// Top right: for falling curves.
     UpperRight,
+    /// Bottom left.
     LowerLeft,
+    /// Bottom right.
     LowerRight,
 }
 
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
+    /// A solid line through the points: a model or a measured curve.
     Line,
+    /// A dashed line: a reference (theory, an ideal) to compare against.
     Dashed,
+    /// Markers only: measurements that should not be read between.
     Points,
+    /// A solid line with a marker at each point.
     LinePoints,
 }
 
 /// One named set of `(x, y)` points.
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// Its name in the legend.
     pub label: String,
+    /// The `(x, y)` points, in the order drawn.
     pub points: Vec<(f64, f64)>,
+    /// How it is drawn.
     pub style: Style,
     /// The palette index of its colour; series share a colour to show they belong
     /// together (the same serial fraction under two laws). By default, its position.
@@ -73,6 +85,7 @@ pub struct Series {
 }
 
 impl Series {
+    /// A series drawn in `style`, coloured by its position in the plot.
     pub fn new(label: impl Into<String>, style: Style, points: Vec<(f64, f64)>) -> Series {
         Series {
             label: label.into(),
@@ -82,6 +95,7 @@ impl Series {
         }
     }
 
+    /// Gives it the palette colour `index` (series that belong together share one).
     pub fn color(mut self, index: usize) -> Series {
         self.color = Some(index);
         self
@@ -91,17 +105,26 @@ impl Series {
 /// A chart: written as `<experiment>.svg`, or `<experiment>-<suffix>.svg`.
 #[derive(Debug, Clone)]
 pub struct Plot {
+    /// Names the file `<experiment>-<suffix>.svg` (one experiment, several plots).
     pub suffix: Option<String>,
+    /// The caption.
     pub title: String,
+    /// The x axis label, with its unit.
     pub x_label: String,
+    /// The y axis label, with its unit.
     pub y_label: String,
+    /// How x values map to positions.
     pub x_scale: Scale,
+    /// How y values map to positions.
     pub y_scale: Scale,
+    /// The curves, drawn in order.
     pub series: Vec<Series>,
+    /// Where the legend goes.
     pub legend: Legend,
 }
 
 impl Plot {
+    /// An empty chart on linear axes.
     pub fn new(
         title: impl Into<String>,
         x_label: impl Into<String>,
@@ -119,11 +142,13 @@ impl Plot {
         }
     }
 
+    /// Names its file `<experiment>-<suffix>.svg`.
     pub fn suffix(mut self, suffix: impl Into<String>) -> Plot {
         self.suffix = Some(suffix.into());
         self
     }
 
+    /// Sets both axes' scales.
     pub fn scales(mut self, x: Scale, y: Scale) -> Plot {
         self.x_scale = x;
         self.y_scale = y;
@@ -136,6 +161,7 @@ impl Plot {
         self
     }
 
+    /// Adds a curve.
     pub fn series(mut self, series: Series) -> Plot {
         self.series.push(series);
         self

@@ -30,7 +30,9 @@ pub struct RunOptions {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutcome {
+    /// The experiments that failed (returned an error or panicked).
     pub failed: Vec<String>,
+    /// Every results file written.
     pub written: Vec<PathBuf>,
     /// Stopped early: stdout was closed, or the run was interrupted.
     pub stopped: bool,
@@ -208,7 +210,6 @@ fn write_results(
     machine: &Machine,
     report: &Report,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    use anyhow::Context as _;
     let file = ResultsFile {
         lesson: &config.lesson,
         experiment: &experiment.name,
@@ -220,32 +221,7 @@ fn write_results(
         summary: &report.summary,
         measured: report.measured_names(),
     };
-    let mut json = serde_json::to_string_pretty(&file)?;
-    json.push('\n');
-    let mut outputs = vec![
-        (
-            dir.join(format!("{}.json", experiment.name)),
-            json.into_bytes(),
-        ),
-        (
-            dir.join(format!("{}.csv", experiment.name)),
-            report::csv(report).into_bytes(),
-        ),
-    ];
-    for plot in &report.plots {
-        let stem = match &plot.suffix {
-            Some(s) => format!("{}-{s}", experiment.name),
-            None => experiment.name.clone(),
-        };
-        let svg = plot
-            .to_svg()
-            .with_context(|| format!("drawing {stem}.svg"))?;
-        outputs.push((dir.join(format!("{stem}.svg")), svg.into_bytes()));
-    }
-    for (path, bytes) in &outputs {
-        report::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(outputs.into_iter().map(|(p, _)| p).collect())
+    report::write_results(dir, &experiment.name, &file, report)
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

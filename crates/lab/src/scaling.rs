@@ -54,11 +54,7 @@ pub fn fit_serial_fraction(points: &[(f64, f64)]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn round(x: f64, digits: i32) -> f64 {
-        let k = 10f64.powi(digits);
-        (x * k).round() / k
-    }
+    use crate::numbers::round;
 
     #[test]
     fn model_values_match_the_textbook() {

@@ -3,7 +3,9 @@
 //! submit them all, then ask each for its result in order
 //! (`[ex.submit(f, i) for i in ...]`, then `[f.result() for f in futures]`).
 //! Also one task at a time (a full round trip each), and, for scale, the
-//! thread pool's `apply_async` doing the same.
+//! thread pool's `apply_async` doing the same. It prints no Python figure:
+//! lesson 03 (`cargo xtask run lesson-03`) measures the chapter's
+//! `concurrent.futures` beside our executors in one run.
 //!
 //! `cargo run --release -p runtime --example futures_overhead [-- workers]`
 //! (workers: 2 by default). Medians of 7 runs.
@@ -46,7 +48,7 @@ fn main() {
     println!("{workers} workers, trivial tasks (x + 1), median of {RUNS} runs\n");
     println!("{:<52} {:>12}", "what", "µs per task");
 
-    let threads = ThreadExecutor::new(workers);
+    let threads = ThreadExecutor::new(workers).expect("start worker threads");
     let batch = per_task(RUNS, 100_000, |n| {
         let futures: Vec<_> = (0..n).map(|x| threads.submit(move || add_one(x))).collect();
         futures.iter().map(|f| f.result().unwrap()).sum()
@@ -66,7 +68,7 @@ fn main() {
     );
     drop(threads);
 
-    let pool = ThreadPool::new(workers);
+    let pool = ThreadPool::new(workers).expect("start worker threads");
     let apply = per_task(RUNS, 100_000, |n| {
         let handles: Vec<_> = (0..n)
             .map(|x| pool.apply_async(move || add_one(x)))
@@ -98,6 +100,7 @@ fn main() {
         "ProcessExecutor: submit, result, one at a time"
     );
     println!(
-        "\nfor scale, the chapter's Python on the course machine: ThreadPoolExecutor 21 µs, ProcessPoolExecutor 106 µs"
+        "\nfor Python's concurrent.futures on this machine, run `cargo xtask run lesson-03`: \
+         it measures the chapter's ThreadPoolExecutor and ProcessPoolExecutor in the same run"
     );
 }

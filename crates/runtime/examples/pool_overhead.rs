@@ -75,7 +75,7 @@ fn main() {
     let workers = arg(1, 2) as usize;
     let tasks = arg(2, 1_000_000);
     let repeats = arg(3, 21) as usize;
-    let pool = ThreadPool::new(workers);
+    let pool = ThreadPool::new(workers).expect("start worker threads");
     // Rayon's global pool, called from this thread as the pool is: both sides
     // then allocate their output on the calling thread, from the same
     // allocator arena. (Inside `install`, rayon would allocate on a worker

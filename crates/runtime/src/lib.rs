@@ -13,6 +13,17 @@
 //! | [`futures`] | thread- and process-backed executors, `submit` returning a blocking [`TaskFuture`](futures::TaskFuture) (`result` with timeout, `done`, `cancel`, `add_done_callback`), `as_completed`, `wait`, `shutdown` | `concurrent.futures` |
 //! | [`parallel`] | joblib-style `Parallel`/`delayed` on rayon, the thread pool or the process pool (`n_jobs`, `batch_size` auto, results in order or as completed, progress); scoped workers | `joblib.Parallel`, `delayed`, loky, Numba `prange` |
 //! | [`rng`] | one seed, any number of independent random streams, results independent of the worker count | `numpy.random.SeedSequence.spawn` |
+//! | [`task`] | the vocabulary they share: a task's error and its kinds, `callback=`/`error_callback=`, the `AsyncResult` handle, a pool's own errors | the exceptions `get()` and `result()` re-raise, `multiprocessing.pool.AsyncResult` |
+//!
+//! Two private modules hold what every module needs once: `sync` (std's
+//! primitives or loom's, the poison-tolerant lock, the short watch before a
+//! sleep) and `unwind` (the message of a caught panic).
+//!
+//! The crate's lints state its habits: every public item is documented and
+//! has a `Debug` form, and every `unsafe` block says why it is sound.
+#![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod futures;
 pub mod gil;
@@ -20,3 +31,7 @@ pub mod parallel;
 pub mod pool;
 pub mod process;
 pub mod rng;
+pub mod task;
+
+mod sync;
+mod unwind;

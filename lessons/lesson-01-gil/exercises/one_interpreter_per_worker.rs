@@ -5,8 +5,9 @@
 //! worker an interpreter of its own, each with its own lock, and nobody waits for
 //! anybody: the workers' steps run at the same time, on as many cores as there
 //! are. That is what `multiprocessing` does (each worker process has its own
-//! interpreter) and what PEP 684's per-interpreter GIL does inside one process;
-//! the `interpreters` experiment measures it.
+//! interpreter) and what PEP 684's per-interpreter GIL does inside one process
+//! (CPython 3.12, through the C API; from Python code since 3.14, with
+//! `concurrent.interpreters`, PEP 734); the `interpreters` experiment measures it.
 //!
 //! Write `run_on_own_interpreters`: split the tasks over worker threads, build
 //! one [`Interpreter`] per worker on that worker's thread, and run the worker's

@@ -7,8 +7,8 @@
 //! one-worker time under the lock divided by that time: what the check at every
 //! step costs when nobody else wants the lock.
 
-use crate::work::{CpuWork, checksum, locked_interpreter, ms, on_one_interpreter, round3};
-use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use crate::work::{CpuWork, checksum, locked_interpreter, ms, on_one_interpreter};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// CPU-bound interpreted tasks on threads of one interpreter.
@@ -86,7 +86,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         }
     }
     if let (Some(locked), Some(unlocked)) = (locked_one, unlocked_one) {
-        report.summary_measured("single_thread_vs_no_checks", round3(locked / unlocked));
+        report.summary_measured("single_thread_vs_no_checks", round(locked / unlocked, 3));
     }
     report.note("the time stays flat as workers grow: one lock, so one thread runs steps at a time, whatever the cores");
     report.note("forced_switches ≈ run time / switch interval; wait_ms is the time threads spent queued for the lock");

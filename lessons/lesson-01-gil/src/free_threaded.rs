@@ -1,15 +1,19 @@
 //! `free-threaded`: the `cpu-bound` work on an interpreter with no global lock
-//! (python3.13t, PEP 703). Steps of every thread run at once, so the speedup
-//! climbs to the core count, but each step pays for what the lock used to make
-//! safe: `refcount_ops_per_step` atomic reference-count updates (see
-//! [`runtime::gil::FreeThreading`]).
+//! (python3.13t, PEP 703; python3.14t, PEP 779). Steps of every thread run at
+//! once, so the speedup climbs to the core count, but each step pays for what
+//! the lock used to make safe: `refcount_ops_per_step` atomic reference-count
+//! updates (see [`runtime::gil::FreeThreading`]). That is naive free threading:
+//! every step pays, even on a lone thread. CPython's free-threaded build uses
+//! biased reference counting instead, so a thread updating the counts of its
+//! own objects pays no atomics, and its single-thread cost has other causes (see
+//! the lesson's README).
 //!
 //! One extra row, `build = "gil"`, runs the same work on one thread of an
 //! interpreter with the lock; `single_thread_vs_gil` is the one-worker
 //! free-threaded time divided by it: the single-thread price of free threading.
 
-use crate::work::{CpuWork, locked_interpreter, on_one_interpreter, round3};
-use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use crate::work::{CpuWork, locked_interpreter, on_one_interpreter};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between, round};
 use runtime::gil::{Config, FreeThreading, Interpreter};
 
 lab::params! {
@@ -23,7 +27,7 @@ lab::params! {
         pub rounds_per_step: u32 = crate::work::DEFAULT_ROUNDS_PER_STEP => between(1, 1_000),
         /// Atomic reference-count updates each step pays (about 5 ns each uncontended); 0 makes free threading free.
         pub refcount_ops_per_step: u32 = FreeThreading::DEFAULT_REFCOUNT_OPS_PER_STEP => between(0, 1_000),
-        /// `true`: every thread updates one shared counter, so its cache line bounces between cores (no biased reference counting).
+        /// `true`: every thread updates one shared counter, so its cache line bounces between cores (threads that all touch the same objects).
         pub shared_refcounts: bool = false,
         /// Threads running the tasks, all attached to one free-threaded interpreter; sweep it.
         pub workers: Workers = Workers::Count(1),
@@ -92,7 +96,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         );
     }
     if let (Some(gil), Some(free)) = (gil_one, free_one) {
-        report.summary_measured("single_thread_vs_gil", round3(free / gil));
+        report.summary_measured("single_thread_vs_gil", round(free / gil, 3));
     }
     report.note("no lock: the steps of all workers run at once, so free-threaded speedup climbs to the core count");
     report.note("single_thread_vs_gil = free-threaded time / GIL time on one worker: the price of atomic reference counts");

@@ -1,15 +1,16 @@
 //! `native-release`: CPU-bound work that runs outside the interpreter. Each task
 //! runs a few interpreted steps (the Python code that calls the library), then a
 //! long "native" loop inside [`allow_threads`](runtime::gil::Python::allow_threads),
-//! the way NumPy, SciPy or a compiled Numba function release the lock around
-//! their inner loops. The native part runs on every core at once; only the
+//! the way NumPy releases the lock around many of its low-level loops (and a
+//! Numba function does when compiled with `nogil=True`; by default it holds the
+//! lock). The native part runs on every core at once; only the
 //! interpreted part takes turns, so the speedup climbs to the core count, held
 //! back by the interpreted share as Amdahl's law says.
 
 use crate::work::{
     DEFAULT_ROUNDS_PER_STEP, interpreted_steps, locked_interpreter, ms, native, on_one_interpreter,
 };
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// CPU-bound tasks whose heavy part releases the lock.
@@ -55,7 +56,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         report.push(
             point
                 .row()
-                .metric("interpreted_share", (share * 1e4).round() / 1e4)
+                .metric("interpreted_share", round(share, 4))
                 .metric("checksum", sum)
                 .measured("acquisitions", stats.acquisitions)
                 .measured("forced_switches", stats.forced_switches)

@@ -10,8 +10,8 @@
 //! Each row's `latency_us` is the median wake-up latency over `wakeups` wake-ups
 //! (the first one, while the threads start, is not counted).
 
-use crate::work::{DEFAULT_ROUNDS_PER_STEP, interpreted_steps, locked_interpreter, round3};
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, between};
+use crate::work::{DEFAULT_ROUNDS_PER_STEP, interpreted_steps, locked_interpreter};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, between, round};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -151,9 +151,9 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         }
         report.push(
             row.metric("wakeups", p.wakeups)
-                .measured("latency_us", round3(latency))
-                .measured("p90_latency_us", round3(tail))
-                .measured("latency_per_interval", round3(latency / interval))
+                .measured("latency_us", round(latency, 3))
+                .measured("p90_latency_us", round(tail, 3))
+                .measured("latency_per_interval", round(latency / interval, 3))
                 .measured("forced_switches", w.forced_switches),
         );
     }

@@ -35,7 +35,7 @@ use runtime::parallel::{chunk, scoped_workers};
 use std::time::Duration;
 
 /// Mixer rounds in one step when a kind does not let you choose: about 15 ns of
-/// arithmetic, the order of a simple CPython bytecode.
+/// arithmetic, standing for one simple CPython bytecode.
 pub const DEFAULT_ROUNDS_PER_STEP: u32 = 4;
 
 /// `rounds` rounds of the SplitMix64 mixer on `x`: a value that cannot be
@@ -109,9 +109,10 @@ pub fn checksum(values: impl IntoIterator<Item = u64>) -> u64 {
 
 /// Runs `task(py, index)` for every task on `workers` threads that all attach to
 /// `interp`: the threads of one Python process. Tasks are split into contiguous
-/// chunks, one per worker, the way `Pool.map` splits its input; each worker
-/// holds the lock (`with_gil`) for its whole chunk, except where a task releases
-/// it. Returns the checksum of every task's result.
+/// chunks, one per worker (`Pool.map` also cuts its input into contiguous
+/// chunks, by default about four per worker); each worker holds the lock
+/// (`with_gil`) for its whole chunk, except where a task releases it. Returns
+/// the checksum of every task's result.
 pub fn on_one_interpreter<F>(interp: &Interpreter, tasks: u64, workers: usize, task: F) -> u64
 where
     F: Fn(Python<'_>, u64) -> u64 + Sync,
@@ -123,9 +124,10 @@ where
 }
 
 /// Runs the tasks on `workers` threads, each with an interpreter of its own built
-/// from `config` (PEP 684's per-interpreter GIL; equally, the worker processes of
-/// a `multiprocessing.Pool`). Returns the checksum and the counters of every
-/// interpreter added up.
+/// from `config` (PEP 684's per-interpreter GIL, CPython 3.12's C API, usable from
+/// Python since 3.14 through `concurrent.interpreters`; equally, the worker
+/// processes of a `multiprocessing.Pool`). Returns the checksum and the
+/// counters of every interpreter added up.
 pub fn one_interpreter_each<F>(
     config: Config,
     tasks: u64,
@@ -174,12 +176,7 @@ pub fn locked_config(switch_interval_us: u64) -> Config {
 
 /// Nanoseconds as milliseconds, rounded to 0.01 ms for the table.
 pub fn ms(ns: u64) -> f64 {
-    (ns as f64 / 1e4).round() / 100.0
-}
-
-/// Rounds a measured ratio to 3 decimals.
-pub fn round3(x: f64) -> f64 {
-    (x * 1e3).round() / 1e3
+    lab::round(ns as f64 / 1e6, 2)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! For scale, the summary also times one task at a time (`apply`, each waiting
 //! for its result): the full round trip that a chunk of many tasks avoids.
 
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, round};
 use runtime::pool::{Chunksize, ThreadPool};
 use runtime::process::ProcessPool;
 
@@ -60,7 +60,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let key = (p.pool, workers);
         if !pools.iter().any(|(k, ..)| *k == key) {
             let started = match p.pool {
-                Pool::Threads => Started::Threads(ThreadPool::new(workers)),
+                Pool::Threads => Started::Threads(ThreadPool::new(workers)?),
                 Pool::Processes => Started::Processes(ProcessPool::new(workers)?),
             };
             let trips = p.round_trips;
@@ -140,9 +140,4 @@ fn round_trip_us(ctx: &Ctx, pool: &Started, trips: u64) -> anyhow::Result<f64> {
     });
     ok?;
     Ok(timing.median_s * 1e6 / trips as f64)
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
 }

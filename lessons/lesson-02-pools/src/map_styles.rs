@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use lab::{Ctx, Report, Row, Typed, Workers, at_least};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, round};
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
@@ -32,7 +32,7 @@ lab::params! {
         pub tasks: u64 = 400 => at_least(1),
         /// Mixer rounds (about 3.5 ns each) in the cheapest item.
         pub units_per_task: u64 = 2_000 => at_least(1),
-        /// Items per chunk for map, starmap, imap and imap_unordered (0: Python's default, about 4 chunks per worker).
+        /// Items per chunk for map, starmap, imap and imap_unordered (0: `Pool.map`'s default, about 4 chunks per worker, for all four; Python's imap and imap_unordered default to 1).
         pub chunksize: usize = 1,
         /// "threads" (runtime::pool::ThreadPool) or "processes" (runtime::process::ProcessPool); sweep both.
         pub pool: Pool = Pool::Threads,
@@ -164,11 +164,6 @@ fn first_out_of(indices: &[u64]) -> String {
     shown.join(" ")
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
-}
-
 /// A started pool and the workload, ready to run in any style.
 struct Runner {
     pool: Started,
@@ -191,7 +186,7 @@ impl Runner {
         units: u64,
     ) -> anyhow::Result<Self> {
         let pool = match pool {
-            Pool::Threads => Started::Threads(ThreadPool::new(workers)),
+            Pool::Threads => Started::Threads(ThreadPool::new(workers)?),
             Pool::Processes => {
                 Started::Processes(ProcessPool::new(workers).context("starting the process pool")?)
             }

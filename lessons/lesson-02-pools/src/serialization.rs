@@ -21,7 +21,7 @@
 
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, significant};
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
@@ -62,7 +62,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             started.push((
                 workers,
                 ProcessPool::new(workers)?,
-                ThreadPool::new(workers),
+                ThreadPool::new(workers)?,
                 0,
             ));
         }
@@ -132,7 +132,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .param("path", path)
                     .param("payload_bytes", size)
                     .metric("bytes", bytes)
-                    .measured("mb_per_s", round_sig(mb_per_s))
+                    .measured("mb_per_s", significant(mb_per_s, 3))
                     .timing(timing),
             );
         }
@@ -200,13 +200,4 @@ impl postcard::ser_flavors::Flavor for AppendTo<'_> {
     fn finalize(self) -> postcard::Result<()> {
         Ok(())
     }
-}
-
-/// Three significant digits: a rate, not an accounting figure.
-fn round_sig(x: f64) -> f64 {
-    if x <= 0.0 || !x.is_finite() {
-        return x;
-    }
-    let k = 10f64.powi(2 - x.log10().floor() as i32);
-    (x * k).round() / k
 }

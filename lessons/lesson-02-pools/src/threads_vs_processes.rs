@@ -15,7 +15,7 @@
 
 use std::time::Instant;
 
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 use runtime::gil::Interpreter;
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
@@ -58,7 +58,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         let started = Instant::now();
         let (sum, timing, interpreters, switches, start) = match p.pool {
             Pool::Threads => {
-                let pool = ThreadPool::new(workers);
+                let pool = ThreadPool::new(workers)?;
                 let start = started.elapsed();
                 let before = Interpreter::main().stats().forced_switches;
                 let (sum, timing) = ctx.measure(&label, || {
@@ -80,7 +80,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .param("workers", workers)
             .metric("interpreters", interpreters as u64)
             .metric("checksum", sum)
-            .measured("start_ms", (start.as_secs_f64() * 1e5).round() / 100.0);
+            .measured("start_ms", round(start.as_secs_f64() * 1e3, 2));
         if let Some(switches) = switches {
             row = row.measured("forced_switches", switches);
         }

@@ -10,9 +10,9 @@
 //! Their rows quote the compiler's message, captured with rustc 1.95 from the
 //! programs below, which this crate's doc tests keep failing to compile.
 //!
-//! A closure that captures a variable cannot be a task (Python:
-//! `PicklingError: Can't pickle <function <lambda>>`), because only a plain
-//! function has a name both processes know:
+//! A closure that captures a variable cannot be a task (Python's
+//! `multiprocessing`: `PicklingError: Can't pickle <function <lambda>>`),
+//! because only a plain function has a name both processes know:
 //!
 //! ```compile_fail,E0308
 //! use runtime::process::Task;
@@ -40,7 +40,7 @@
 //! use std::rc::Rc;
 //! use runtime::pool::ThreadPool;
 //!
-//! let pool = ThreadPool::new(2);
+//! let pool = ThreadPool::new(2).unwrap();
 //! let shared = Rc::new(5);
 //! let _ = pool.map(move |x: u32| x + *shared, vec![1, 2, 3], 1);
 //! ```

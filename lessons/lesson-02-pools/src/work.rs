@@ -221,7 +221,8 @@ pub static MAKE_UNPICKLABLE: Task<u64, Unpicklable> =
     Task::new("lesson-02::make_unpicklable", make_unpicklable);
 
 /// Declared but never registered: defined, in Python's terms, inside the
-/// `if __name__ == "__main__":` block, where a spawned worker never sees it.
+/// `if __name__ == "__main__":` block, which a worker started by spawn or
+/// forkserver never runs.
 pub static NEVER_REGISTERED: Task<u64, u64> = Task::new("lesson-02::never_registered", square);
 
 /// Claims that the registered `lesson-02::square` takes a string: the parent and

@@ -11,14 +11,14 @@
 #[allow(unused_imports)]
 use std::sync::mpsc;
 
-use runtime::futures::{FutureError, TaskFuture};
+use runtime::futures::{TaskError, TaskFuture};
 
 /// Waits for every future and returns, in the order they finished, each one's
 /// position in `futures` and its outcome (a copy of the value, or the error).
 /// Every position appears exactly once.
 pub fn in_completion_order<T: Clone + Send + 'static>(
     futures: &[TaskFuture<T>],
-) -> Vec<(usize, Result<T, FutureError>)> {
+) -> Vec<(usize, Result<T, TaskError>)> {
     let _ = futures;
     todo!(
         "a callback per future that sends (position, outcome) down a channel; then receive one message per future"

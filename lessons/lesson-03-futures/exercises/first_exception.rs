@@ -5,7 +5,7 @@
 //! into done and not done. Write it yourself on top of `as_completed`.
 //!
 //! A cancelled future is done but has not failed: Python's FIRST_EXCEPTION
-//! ignores it, and so must you (`FutureError::is_exception` tells them apart).
+//! ignores it, and so must you (`TaskError::is_exception` tells them apart).
 //!
 //! Check your work: `cargo xtask check lesson-03`. Stuck? `cargo xtask hint first_exception`.
 

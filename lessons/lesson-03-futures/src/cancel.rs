@@ -4,11 +4,11 @@
 //! still runs. How many ran, how many were cancelled, and the time saved
 //! against letting everything run.
 
-use lab::{Ctx, Report, Row, Typed, Value, Workers, between};
+use lab::{Ctx, Report, Row, Typed, Value, Workers, between, round};
 use runtime::futures::as_completed;
 use serde::{Deserialize, Serialize};
 
-use crate::work::{ExecutorChoice, round1};
+use crate::work::ExecutorChoice;
 
 /// What to do once the wanted results are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +125,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .find(|(e, _)| Some(e) == executor.as_ref())
             .map(|(_, t)| *t);
         if let (Some(base), Some(t)) = (base, row.timing) {
-            let saved = round1((1.0 - t.median_s / base) * 100.0);
+            let saved = round((1.0 - t.median_s / base) * 100.0, 1);
             *row = std::mem::take(row).measured("saved_%", saved);
         }
     }

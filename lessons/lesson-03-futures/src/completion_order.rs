@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use lab::{Ctx, Report, Row, Typed, Workers, between};
+use lab::{Ctx, Report, Row, Typed, Workers, between, round};
 use runtime::futures::{ThreadExecutor, as_completed};
 
-use crate::work::{finish_times, median, ms, order_by, round1, sleep_then, spaced};
+use crate::work::{finish_times, median, ms, order_by, sleep_then, spaced};
 
 lab::params! {
     /// Tasks of varied durations on a thread executor, collected in two orders.
@@ -49,7 +49,7 @@ pub fn durations(p: &Params) -> Vec<f64> {
             } else {
                 1.0
             };
-            round1(p.shortest_ms + (p.longest_ms - p.shortest_ms) * share)
+            round(p.shortest_ms + (p.longest_ms - p.shortest_ms) * share, 1)
         })
         .collect()
 }
@@ -111,10 +111,10 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             }
             report.push(
                 row.metric("tasks", p.tasks)
-                    .metric("model_first_ms", round1(model_first))
-                    .measured("first_ms", round1(median(firsts)))
-                    .metric("model_all_ms", round1(model_all))
-                    .measured("all_ms", round1(median(alls)))
+                    .metric("model_first_ms", round(model_first, 1))
+                    .measured("first_ms", round(median(firsts), 1))
+                    .metric("model_all_ms", round(model_all, 1))
+                    .measured("all_ms", round(median(alls), 1))
                     .timing(timing),
             );
         }
@@ -144,7 +144,7 @@ fn collect_once(
     collect: Collect,
     tick: &dyn Fn(),
 ) -> anyhow::Result<Run> {
-    let executor = ThreadExecutor::try_new(workers)?;
+    let executor = ThreadExecutor::new(workers)?;
     let start = Instant::now();
     let futures: Vec<_> = durations
         .iter()

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
-use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between, round};
 use runtime::futures::{ThreadExecutor, as_completed};
 
-use crate::work::{download, download_latency, page_bytes, round1};
+use crate::work::{download, download_latency, page_bytes};
 
 lab::params! {
     /// Simulated I/O-bound downloads on a thread executor.
@@ -76,7 +76,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 with_sweep(Row::new().param("executor", "sequential"), point, 1)
                     .metric("downloads", p.downloads)
                     .metric("bytes", bytes)
-                    .metric("waiting_ms", round1(waiting_ms))
+                    .metric("waiting_ms", round(waiting_ms, 1))
                     .timing(timing)
                     .speedup(1.0, 1.0),
             );
@@ -84,7 +84,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
         let bar = ctx.bar(p.downloads * passes, &format!("{workers} threads"));
         let (bytes, timing) = ctx.measure(&format!("workers = {workers}"), || {
-            let executor = ThreadExecutor::try_new(workers)?;
+            let executor = ThreadExecutor::new(workers)?;
             let futures: Vec<_> = latencies
                 .iter()
                 .enumerate()
@@ -114,7 +114,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             with_sweep(Row::new().param("executor", "threads"), point, workers)
                 .metric("downloads", p.downloads)
                 .metric("bytes", bytes)
-                .metric("waiting_ms", round1(waiting_ms))
+                .metric("waiting_ms", round(waiting_ms, 1))
                 .timing(timing)
                 .speedup(speedup, speedup / workers as f64),
         );

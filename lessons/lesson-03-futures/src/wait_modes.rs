@@ -5,11 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use lab::{Ctx, Report, Row, Typed, Workers, between};
+use lab::{Ctx, Report, Row, Typed, Workers, between, round};
 use runtime::futures::{ReturnWhen, ThreadExecutor, wait};
 use serde::{Deserialize, Serialize};
 
-use crate::work::{finish_times, median, ms, round1};
+use crate::work::{finish_times, median, ms};
 
 /// Python's `return_when` constants, as the config spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,8 +123,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("expected_done", expected_done)
                 .measured("done", waited.done)
                 .measured("not_done", waited.not_done)
-                .metric("model_return_ms", round1(model_return))
-                .measured("returned_ms", round1(median(returned))),
+                .metric("model_return_ms", round(model_return, 1))
+                .measured("returned_ms", round(median(returned), 1)),
         );
     }
     if let Some(p) = points.first().map(|point| &point.params)
@@ -139,7 +139,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
 /// Submits the tasks, waits once, and says what was done when `wait` returned.
 fn wait_once(p: &Params, durations: &[f64], workers: usize) -> anyhow::Result<Waited> {
-    let executor = ThreadExecutor::try_new(workers)?;
+    let executor = ThreadExecutor::new(workers)?;
     let start = Instant::now();
     let futures: Vec<_> = durations
         .iter()

@@ -107,7 +107,7 @@ impl ExecutorChoice {
     ) -> anyhow::Result<T> {
         match self {
             ExecutorChoice::Threads => {
-                let executor = ThreadExecutor::try_new(workers)?;
+                let executor = ThreadExecutor::new(workers)?;
                 body(&executor)
             }
             ExecutorChoice::Processes => {
@@ -178,12 +178,7 @@ pub fn spaced(order: &[usize]) -> String {
 
 /// A duration in milliseconds, to 0.1 ms.
 pub fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e4).round() / 10.0
-}
-
-/// Rounds to 0.1 (model times in ms).
-pub fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    lab::round(d.as_secs_f64() * 1e3, 1)
 }
 
 /// The median of some measurements (0 for none).

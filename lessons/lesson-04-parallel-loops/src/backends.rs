@@ -4,7 +4,7 @@
 
 use crate::keys::{BackendKey, BatchKey};
 use crate::work::{SPIN, checksum};
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round};
 use runtime::parallel::{Parallel, delayed};
 
 lab::params! {
@@ -54,7 +54,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .measured("batches", stats.batches as u64)
                 .measured(
                     "us_per_task",
-                    round2(timing.median_s * 1e6 / p.tasks as f64),
+                    round(timing.median_s * 1e6 / p.tasks as f64, 2),
                 )
                 .timing(timing),
         );
@@ -65,8 +65,4 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
          processes pay to start workers and to serialize every argument and result",
     );
     Ok(report)
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

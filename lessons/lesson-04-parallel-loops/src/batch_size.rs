@@ -5,7 +5,7 @@
 
 use crate::keys::{BackendKey, BatchKey};
 use crate::work::{SPIN, checksum, spin};
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round};
 use runtime::parallel::{BatchSize, Parallel, delayed};
 
 lab::params! {
@@ -81,34 +81,33 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     Some(fixed_best.map_or(timing.median_s, |b: f64| b.min(timing.median_s)))
             }
         }
-        report.push(
-            point
-                .row()
-                .metric("checksum", checksum(&results))
-                .measured("ns_per_task", round1(timing.median_s / n * 1e9))
-                .measured("overhead_ns_per_task", round1(overhead))
+        let row = point
+            .row()
+            .metric("checksum", checksum(&results))
+            .measured("ns_per_task", round(timing.median_s / n * 1e9, 1))
+            .measured("overhead_ns_per_task", round(overhead, 1));
+        // A fixed batch size cuts the tasks the same way on every run; "auto"
+        // sizes its batches from how long the last ones took.
+        let row = match p.batch_size.0 {
+            BatchSize::Fixed(_) => row
+                .metric("batches", stats.batches as u64)
+                .metric("largest_batch", stats.largest_batch as u64),
+            BatchSize::Auto => row
                 .measured("batches", stats.batches as u64)
-                .measured("largest_batch", stats.largest_batch as u64)
-                .timing(timing),
-        );
+                .measured("largest_batch", stats.largest_batch as u64),
+        };
+        report.push(row.timing(timing));
     }
     if let Some((_, t)) = sequential.first() {
         let n = points.first().map_or(1, |p| p.params.tasks) as f64;
-        report.summary_measured("sequential_ns_per_task", round1(t / n * 1e9));
+        report.summary_measured("sequential_ns_per_task", round(t / n * 1e9, 1));
     }
     if let (Some(auto), Some(best)) = (auto_time, fixed_best) {
-        report.summary_measured(
-            "auto_over_best_fixed",
-            (auto / best * 100.0).round() / 100.0,
-        );
+        report.summary_measured("auto_over_best_fixed", round(auto / best, 2));
     }
     report.note(
         "overhead_ns_per_task is the workers' total time less the plain loop's, per task: \
          it falls as batches grow, and \"auto\" finds a large batch by itself",
     );
     Ok(report)
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }

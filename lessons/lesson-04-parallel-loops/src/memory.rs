@@ -125,10 +125,11 @@ impl PeakMeter {
     }
 }
 
-/// A temporary file holding an array of `f64`, mapped into this process:
-/// joblib's `np.memmap` dump. The parent writes the values through the
-/// mapping, so the file's pages in the page cache are the only copy, and
-/// worker processes that map the same file share those pages.
+/// A temporary file holding an array of `f64`, mapped into this process: the
+/// file joblib dumps a large NumPy array into for its workers' `np.memmap`.
+/// The parent writes the values through the mapping, so the file's pages in
+/// the page cache are the only copy (joblib's parent keeps its own array as
+/// well), and worker processes that map the same file share those pages.
 pub struct MappedArray {
     path: PathBuf,
     map: memmap2::MmapMut,

@@ -151,7 +151,7 @@ fn push(
 /// The sum of the row results, to 6 decimals: the same on every run (the
 /// last bits of `exp` may differ between C libraries, so no more than that).
 fn rounded_sum(results: &[f64]) -> f64 {
-    (results.iter().sum::<f64>() * 1e6).round() / 1e6
+    lab::round(results.iter().sum::<f64>(), 6)
 }
 
 /// Whether every result has exactly the bits of the plain loop's.

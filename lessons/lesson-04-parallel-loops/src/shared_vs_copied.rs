@@ -2,7 +2,8 @@
 //! share one copy (a borrow, an `Arc`); a copy per task costs a copy's time and
 //! memory; worker processes either receive it serialized, once per task, or map
 //! one file that the operating system shares between them, which is what joblib
-//! does with large NumPy arrays.
+//! does on its process backends with NumPy arrays larger than `max_nbytes`
+//! ("1M" by default), opened read-only in the workers.
 //!
 //! Each mode starts from nothing: it builds the array its own way (untimed),
 //! runs the tasks (timed), and its peak memory is measured over both:
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use crate::memory::{MappedArray, PeakMeter};
 use crate::work::{PART_SUM_MAPPED, PART_SUM_SENT, PartReport, part_sum, value};
-use lab::{Ctx, Repeats, Report, Typed, Workers, between};
+use lab::{Ctx, Repeats, Report, Typed, Workers, between, round};
 use rayon::prelude::*;
 use runtime::parallel::{Backend, BatchSize, Parallel, delayed, scoped_workers};
 
@@ -78,12 +79,15 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 point
                     .row()
                     .param("mode", mode)
-                    .metric("array_mb", round1(array_mb))
-                    .metric("moved_mb", round1(outcome.moved_bytes as f64 / 1e6))
+                    .metric("array_mb", round(array_mb, 1))
+                    .metric("moved_mb", round(outcome.moved_bytes as f64 / 1e6, 1))
                     .metric("checksum", outcome.checksum)
-                    .measured("peak_rss_mb", round1(peak_mb))
-                    .measured("peak_over_array", round2(peak_mb / array_mb))
-                    .measured("workers_peak_mb", round1(workers_kib as f64 * 1024.0 / 1e6))
+                    .measured("peak_rss_mb", round(peak_mb, 1))
+                    .measured("peak_over_array", round(peak_mb / array_mb, 2))
+                    .measured(
+                        "workers_peak_mb",
+                        round(workers_kib as f64 * 1024.0 / 1e6, 1),
+                    )
                     .timing(outcome.timing),
             );
             ctx.status(mode);
@@ -241,12 +245,4 @@ fn processes(
         moved_bytes,
         worker_peaks,
     })
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

@@ -5,7 +5,7 @@
 use crate::simulate::makespan;
 use crate::work::{unit, units};
 use lab::scaling::amdahl;
-use lab::{Ctx, Plot, Report, Row, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Row, Scale, Series, Style, Typed, Workers, at_least, between, round};
 use runtime::parallel::scoped_workers;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -118,7 +118,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .row()
                     .param("workers", w)
                     .param("source", "measured")
-                    .metric("amdahl", round(amdahl(p.serial_fraction, w as f64)))
+                    .metric("amdahl", round(amdahl(p.serial_fraction, w as f64), 4))
                     .timing(timing),
             );
         }
@@ -133,13 +133,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 Row::new()
                     .param("workers", w)
                     .param("source", "simulated")
-                    .metric("amdahl", round(amdahl(p.serial_fraction, w as f64)))
+                    .metric("amdahl", round(amdahl(p.serial_fraction, w as f64), 4))
                     .speedup(s, s / w as f64),
             );
         }
         report.summary("checksum", checksum.unwrap_or(0));
-        report.summary_measured("measured_serial_fraction", round(measured_s));
-        report.summary_measured("one_worker_s", round(t1_real));
+        report.summary_measured("measured_serial_fraction", round(measured_s, 4));
+        report.summary_measured("one_worker_s", round(t1_real, 4));
         let amdahl_curve = simulated
             .iter()
             .map(|&(w, _)| (w, amdahl(p.serial_fraction, w)))
@@ -177,8 +177,4 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
 fn powers_of_two(max: u64) -> Vec<u64> {
     std::iter::successors(Some(1u64), |&w| (w * 2 <= max).then_some(w * 2)).collect()
-}
-
-fn round(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }

@@ -2,7 +2,7 @@
 //! fraction s, with Amdahl's limit 1/s, as a table and the speedup visualizer.
 
 use lab::scaling::{amdahl, amdahl_limit, gustafson};
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, between, round};
 
 lab::params! {
     /// The two laws as formulas: nothing is timed.
@@ -51,9 +51,9 @@ fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                         .row()
                         .param("serial_fraction", s)
                         .param("workers", w)
-                        .metric("amdahl", round(a))
-                        .metric("amdahl_efficiency", round(a / w as f64))
-                        .metric("gustafson", round(gustafson(s, w as f64)))
+                        .metric("amdahl", round(a, 4))
+                        .metric("amdahl_efficiency", round(a / w as f64, 4))
+                        .metric("gustafson", round(gustafson(s, w as f64), 4))
                         .metric("amdahl_limit", limit(s)),
                 );
             }
@@ -78,7 +78,7 @@ fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 report.note(format!(
                     "s = {s}: Amdahl's efficiency falls below {} at P = {w}; the speedup can never pass {}",
                     p.efficiency_floor,
-                    lab::report::format_number(amdahl_limit(s))
+                    lab::format_number(amdahl_limit(s))
                 ));
             }
         }
@@ -88,16 +88,11 @@ fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Four decimals: the precision the lesson quotes, and stable across platforms.
-fn round(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
-
 /// Amdahl's limit 1/s as a JSON value: `"inf"` when nothing is serial.
 fn limit(s: f64) -> lab::Value {
     let l = amdahl_limit(s);
     if l.is_finite() {
-        round(l).into()
+        round(l, 4).into()
     } else {
         "inf".into()
     }

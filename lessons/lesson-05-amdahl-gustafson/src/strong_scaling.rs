@@ -4,7 +4,7 @@
 
 use crate::work::{serial_then_parallel, serial_units};
 use lab::scaling::{amdahl, fit_serial_fraction, karp_flatt};
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// A CPU-bound program of fixed size with a serial part.
@@ -43,7 +43,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("checksum", checksum)
                 .metric(
                     "amdahl",
-                    (amdahl(p.serial_fraction, workers as f64) * 1e4).round() / 1e4,
+                    round(amdahl(p.serial_fraction, workers as f64), 4),
                 )
                 .timing(timing),
         );
@@ -56,14 +56,14 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             continue;
         };
         if let Some(e) = karp_flatt(s, p as f64) {
-            *row = std::mem::take(row).measured("karp_flatt", (e * 1e4).round() / 1e4);
+            *row = std::mem::take(row).measured("karp_flatt", round(e, 4));
         }
         if p <= cores {
             fit_points.push((p as f64, s));
         }
     }
     if let Some(s) = fit_serial_fraction(&fit_points) {
-        report.summary_measured("fitted_serial_fraction", (s * 1e4).round() / 1e4);
+        report.summary_measured("fitted_serial_fraction", round(s, 4));
     }
 
     let configured = points.first().map_or(0.0, |p| p.params.serial_fraction);

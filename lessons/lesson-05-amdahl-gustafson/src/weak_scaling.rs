@@ -3,7 +3,7 @@
 
 use crate::work::{serial_then_parallel, serial_units};
 use lab::scaling::gustafson;
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 
 lab::params! {
     /// A CPU-bound program whose parallel part grows with the worker count.
@@ -42,7 +42,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("checksum", checksum)
                 .metric(
                     "gustafson",
-                    (gustafson(p.serial_fraction, workers as f64) * 1e4).round() / 1e4,
+                    round(gustafson(p.serial_fraction, workers as f64), 4),
                 )
                 .timing(timing),
         );

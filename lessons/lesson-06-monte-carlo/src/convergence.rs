@@ -4,10 +4,10 @@
 //! `√(π(4 − π)/N)`, a line of slope −½ on a log-log plot: a hundred times the
 //! points for one more correct digit.
 
-use crate::sample::{
-    Sampler, Tally, estimate_pi, rms_error, round_to, significant, std_error, trial_streams,
+use crate::sample::{Sampler, Tally, estimate_pi, rms_error, std_error, trial_streams};
+use lab::{
+    Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round, significant,
 };
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
 
 lab::params! {
     /// Error of the Monte Carlo estimate against the number of points.
@@ -70,14 +70,14 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("std_error", significant(std_error(p.samples), 4))
                 .metric(
                     "rms_over_std_error",
-                    round_to(rms_error / std_error(p.samples), 3),
+                    round(rms_error / std_error(p.samples), 3),
                 ),
         );
     }
     bar.finish_and_clear();
 
     if let Some(slope) = log_log_slope(&rms) {
-        report.summary("rms_error_slope", round_to(slope, 3));
+        report.summary("rms_error_slope", round(slope, 3));
     }
     let trials = points.first().map_or(0, |p| p.params.trials);
     let inverse_sqrt: Vec<(f64, f64)> = theory.iter().map(|&(n, _)| (n, 1.0 / n.sqrt())).collect();

@@ -3,8 +3,8 @@
 //! `estimate`: the chunks own the random streams, not the workers. What changes
 //! is the time, so the speedup and the samples per second per worker.
 
-use crate::sample::{Sampler, estimate_pi, significant, std_error};
-use lab::{Ctx, Report, Typed, Workers, at_least, between};
+use crate::sample::{Sampler, estimate_pi, std_error};
+use lab::{Ctx, Report, Typed, Workers, at_least, between, round, significant};
 use runtime::rng::Streams;
 
 lab::params! {
@@ -49,7 +49,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 .metric("estimate", tally.estimate())
                 .metric("error", significant(tally.error(), 4))
                 .metric("std_error", significant(std_error(tally.samples), 4))
-                .measured("msamples_per_s_per_worker", (rate * 10.0).round() / 10.0)
+                .measured("msamples_per_s_per_worker", round(rate, 1))
                 .timing(timing),
         );
     }

@@ -17,10 +17,9 @@
 //! points the estimate is worth), shows what the mistake costs.
 
 use crate::sample::{
-    Sampler, Tally, count_hits, effective_samples, estimate_pi, rms_error, round_to, significant,
-    std_error, trial_streams,
+    Sampler, Tally, count_hits, effective_samples, estimate_pi, rms_error, std_error, trial_streams,
 };
-use lab::{Ctx, Report, Row, Typed, Workers, at_least, between};
+use lab::{Ctx, Report, Row, Typed, Workers, at_least, between, round, significant};
 use rand_xoshiro::rand_core::SeedableRng;
 use runtime::parallel::{chunk, scoped_workers};
 use runtime::rng::{Streams, Xoshiro256PlusPlus};
@@ -209,11 +208,11 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .metric("effective_samples", significant(effective_samples(rms), 3))
                     .metric(
                         "repeated_in_run",
-                        round_to(shared_fraction(&this_run, None), 4),
+                        round(shared_fraction(&this_run, None), 4),
                     )
                     .metric(
                         "shared_with_seed_plus_1",
-                        round_to(shared_fraction(&this_run, Some(&next_seed)), 4),
+                        round(shared_fraction(&this_run, Some(&next_seed)), 4),
                     ),
             );
         }

@@ -186,28 +186,6 @@ pub fn effective_samples(rms: f64) -> f64 {
     PI * (4.0 - PI) / (rms * rms)
 }
 
-/// `x` rounded to `digits` significant digits: how tables and results files
-/// quote errors, so they read easily and compare equal across platforms.
-pub fn significant(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    round_to(x, digits - 1 - magnitude)
-}
-
-/// `x` rounded to `decimals` decimal places (negative: to tens, hundreds, …).
-/// Powers of ten up to 10^22 are exact in `f64`, and the scaling is a plain
-/// multiply or divide, so the result is the same on every platform.
-pub fn round_to(x: f64, decimals: i32) -> f64 {
-    let scale = (0..decimals.unsigned_abs().min(22)).fold(1.0, |p, _| p * 10.0);
-    if decimals >= 0 {
-        (x * scale).round() / scale
-    } else {
-        (x / scale).round() * scale
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,13 +252,6 @@ mod tests {
             off < 2.0 * (r as f64).powf(2.0 / 3.0),
             "counted {inside}, expected about {expected}"
         );
-    }
-
-    #[test]
-    fn significant_keeps_the_leading_digits() {
-        assert_eq!(significant(123_456.0, 3), 123_000.0);
-        assert_eq!(significant(0.000_044_81, 2), 0.000_045);
-        assert_eq!(significant(0.0, 3), 0.0);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! Check your work: `cargo xtask check lesson-07`. Stuck? `cargo xtask hint progress_as_completed`.
 
 #[allow(unused_imports)]
-use runtime::futures::{FutureError, ThreadExecutor, as_completed};
+use runtime::futures::{TaskError, ThreadExecutor, as_completed};
 
 /// Submits every task to `executor` at once, then collects them with
 /// `as_completed`: each time one completes, calls `progress(done, total)`
@@ -22,7 +22,7 @@ pub fn run_with_progress<T, F>(
     executor: &ThreadExecutor,
     tasks: Vec<F>,
     progress: impl FnMut(usize, usize),
-) -> Result<(Vec<T>, Vec<usize>), FutureError>
+) -> Result<(Vec<T>, Vec<usize>), TaskError>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,

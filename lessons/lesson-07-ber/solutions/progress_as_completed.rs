@@ -1,6 +1,6 @@
 //! Reference solution of `progress_as_completed` (lesson-07).
 
-use runtime::futures::{FutureError, ThreadExecutor, as_completed};
+use runtime::futures::{TaskError, ThreadExecutor, as_completed};
 
 /// Runs every task on `executor`, reports progress as each completes, and
 /// returns the results in the order of `tasks` with the order of completion.
@@ -8,7 +8,7 @@ pub fn run_with_progress<T, F>(
     executor: &ThreadExecutor,
     tasks: Vec<F>,
     mut progress: impl FnMut(usize, usize),
-) -> Result<(Vec<T>, Vec<usize>), FutureError>
+) -> Result<(Vec<T>, Vec<usize>), TaskError>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,

@@ -10,7 +10,7 @@
 use crate::erfc::bpsk_ber;
 use crate::simulate::{MAX_EBN0_DB, MIN_EBN0_DB, Point, PointPlan, family_index, simulate_point};
 use anyhow::{Context, bail};
-use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between};
+use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 use runtime::futures::{ThreadExecutor, as_completed};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -122,7 +122,7 @@ pub fn simulate_curve(
         submit_order.sort_by_key(|&i| std::cmp::Reverse(expected_bits(plan, ebn0s[i])));
     }
 
-    let executor = ThreadExecutor::try_new(workers)
+    let executor = ThreadExecutor::new(workers)
         .with_context(|| format!("starting an executor of {workers} threads"))?;
     let start = Instant::now();
     // Python: futures = {executor.submit(simulate, snr): snr for snr in snrs}
@@ -217,7 +217,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             .0
             .iter()
             .filter(|(k, _)| k != "ebn0_db")
-            .map(|(k, v)| format!("{k}={}", lab::report::format_value(v)))
+            .map(|(k, v)| format!("{k}={}", lab::format_value(v)))
             .collect();
         let name = if name.is_empty() {
             format!("curve {}", c + 1)
@@ -255,10 +255,10 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .metric("errors", p.errors)
                     .metric("ber", p.ber())
                     .metric("theory", p.theory())
-                    .metric("sigmas", (p.sigmas() * 100.0).round() / 100.0)
+                    .metric("sigmas", round(p.sigmas(), 2))
                     .metric("chunks", p.chunks)
                     .metric("ended_by", p.ended.name())
-                    .measured("point_ms", (ms * 10.0).round() / 10.0)
+                    .measured("point_ms", round(ms, 1))
                     .measured("done_order", curve.done_order[k] + 1),
             );
         }
@@ -272,7 +272,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         };
         let secs = curve.wall.as_secs_f64();
         let bits: u64 = curve.points.iter().map(|p| p.bits).sum();
-        report.summary_measured(&key("curve_seconds"), (secs * 1000.0).round() / 1000.0);
+        report.summary_measured(&key("curve_seconds"), round(secs, 3));
         report.summary_measured(&key("mbits_per_s"), (bits as f64 / secs / 1e6).round());
 
         let simulated: Vec<(f64, f64)> = curve

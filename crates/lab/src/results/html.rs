@@ -194,7 +194,7 @@ pub fn header(key: &str, class: &str, mark: &str) -> String {
 
 /// A number as the terminal tables print it (five significant digits).
 pub fn number(x: f64) -> String {
-    crate::report::format_number(x)
+    crate::numbers::format_number(x)
 }
 
 /// A value as a table cell's text (escaped): numbers compact, strings bare,

@@ -17,16 +17,15 @@
 //! added after that, on the thread that adds them), never under the lock.
 
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use super::error::FutureError;
-use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
 use super::wait::{AnyFuture, Waiter, Watch};
 use crate::process::{TaskState, Ticket};
+use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering, Unpoison, wait_once};
+use crate::task::{TaskError, TaskErrorKind, run_caught};
 
-type Callback<T> = Box<dyn FnOnce(Result<&T, &FutureError>) + Send>;
+type Callback<T> = Box<dyn FnOnce(Result<&T, &TaskError>) + Send>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -51,7 +50,7 @@ struct State<T> {
     phase: Phase,
     /// Set when the phase becomes final; out only while `lent` (see
     /// `add_done_callback`) or after `into_result` took it.
-    outcome: Option<Result<T, FutureError>>,
+    outcome: Option<Result<T, TaskError>>,
     /// The outcome is out, lent to a callback added after completion.
     lent: bool,
     /// The outcome is an exception (an error other than cancellation).
@@ -98,9 +97,7 @@ impl<T> Inner<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // Callbacks and tasks never run under this lock, so it is never poisoned
         // by them; if it were, the state is still consistent at every unlock.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unpoisoned()
     }
 
     /// Pending -> Running. False if the future was cancelled (or has already
@@ -117,7 +114,7 @@ impl<T> Inner<T> {
 
     /// Stores the outcome of a task that was pending or running. False if the
     /// future was already cancelled or completed (the outcome is dropped).
-    fn complete(&self, outcome: Result<T, FutureError>) -> bool {
+    fn complete(&self, outcome: Result<T, TaskError>) -> bool {
         let mut s = self.lock();
         if !matches!(s.phase, Phase::Pending | Phase::Running) {
             return false;
@@ -146,13 +143,13 @@ impl<T> Inner<T> {
             return false;
         }
         s.phase = Phase::Completing { cancelled: true };
-        self.settle(s, Err(FutureError::cancelled()));
+        self.settle(s, Err(TaskError::cancelled()));
         true
     }
 
     /// Runs the callbacks with the outcome in hand (those added meanwhile too),
     /// then stores it, makes the phase final and wakes everyone waiting.
-    fn settle<'a>(&'a self, mut s: MutexGuard<'a, State<T>>, outcome: Result<T, FutureError>) {
+    fn settle<'a>(&'a self, mut s: MutexGuard<'a, State<T>>, outcome: Result<T, TaskError>) {
         let cancelled = s.phase == Phase::Completing { cancelled: true };
         loop {
             let callbacks = std::mem::take(&mut s.callbacks);
@@ -215,9 +212,10 @@ impl<T> Inner<T> {
     /// Blocks until the phase is final and the outcome is in place, or until
     /// `deadline`; returns the locked state, or `None` at the deadline.
     fn wait_settled(&self, deadline: Option<Instant>) -> Option<MutexGuard<'_, State<T>>> {
+        // A short task ends within microseconds: watch before sleeping.
         #[cfg(not(loom))]
         if !self.settled.load(Ordering::Acquire) {
-            watch_briefly(|| self.settled.load(Ordering::Acquire));
+            crate::sync::spin_until(|| self.settled.load(Ordering::Acquire).then_some(()));
         }
         let ready = |s: &State<T>| s.phase.is_final() && !s.lent;
         let mut s = self.lock();
@@ -239,28 +237,7 @@ impl<T> Inner<T> {
         deadline: Option<Instant>,
     ) -> (MutexGuard<'a, State<T>>, bool) {
         s.sleepers += 1;
-        let timed_out = match deadline {
-            None => {
-                s = self
-                    .changed
-                    .wait(s)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                false
-            }
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    true
-                } else {
-                    s = self
-                        .changed
-                        .wait_timeout(s, d - now)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .0;
-                    Instant::now() >= d
-                }
-            }
-        };
+        let (mut s, timed_out) = wait_once(&self.changed, s, deadline);
         s.sleepers -= 1;
         (s, timed_out)
     }
@@ -270,36 +247,11 @@ impl<T> Inner<T> {
     }
 }
 
-/// Watches `ready` for up to 50 µs (spinning, then yielding the CPU) before the
-/// caller goes to sleep: a short task ends within microseconds, and waking a
-/// sleeping thread costs a system call on each side.
-#[cfg(not(loom))]
-fn watch_briefly(ready: impl Fn() -> bool) {
-    const WATCH: Duration = Duration::from_micros(50);
-    let start = Instant::now();
-    for round in 0_u32.. {
-        if ready() {
-            return;
-        }
-        if round < 64 {
-            std::hint::spin_loop();
-        } else {
-            std::thread::yield_now();
-            if start.elapsed() > WATCH {
-                return;
-            }
-        }
-    }
-}
-
-/// Runs one callback; a panic in it is caught, reported on stderr (as Python
-/// logs an exception raised by a callback) and goes no further.
-fn run_callback<T>(callback: Callback<T>, outcome: &Result<T, FutureError>) {
-    if catch_unwind(AssertUnwindSafe(|| callback(outcome.as_ref()))).is_err() {
-        eprintln!(
-            "runtime::futures: a done-callback panicked; the future and the other callbacks are unaffected"
-        );
-    }
+/// Runs one callback under the runtime's rule: a panic in it is caught,
+/// reported on stderr (as Python logs an exception raised by a done-callback)
+/// and goes no further.
+fn run_callback<T>(callback: Callback<T>, outcome: &Result<T, TaskError>) {
+    run_caught("a future's done-callback", || callback(outcome.as_ref()));
 }
 
 impl<T> Watch for Inner<T> {
@@ -332,9 +284,9 @@ impl<T> Watch for Inner<T> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use runtime::futures::{FutureErrorKind, ThreadExecutor};
+/// use runtime::futures::{TaskErrorKind, ThreadExecutor};
 ///
-/// let executor = ThreadExecutor::new(2);
+/// let executor = ThreadExecutor::new(2).expect("start worker threads");
 /// let future = executor.submit(|| 6 * 7);
 /// future.add_done_callback(|outcome| println!("done: {outcome:?}"));
 /// assert_eq!(future.result(), Ok(42));
@@ -342,7 +294,7 @@ impl<T> Watch for Inner<T> {
 ///
 /// let slow = executor.submit(|| std::thread::sleep(Duration::from_millis(200)));
 /// let late = slow.result_timeout(Duration::from_millis(1)).unwrap_err();
-/// assert_eq!(late.kind(), FutureErrorKind::TimedOut); // the task goes on
+/// assert_eq!(late.kind(), TaskErrorKind::TimedOut); // the task goes on
 /// ```
 ///
 /// A future is not `Clone`: it has one owner, who may move its value out with
@@ -365,7 +317,7 @@ impl<T> TaskFuture<T> {
     }
 
     /// A future that is already done, with `error`.
-    pub(crate) fn failed(error: FutureError) -> Self {
+    pub(crate) fn failed(error: TaskError) -> Self {
         let (future, completer) = Self::pending();
         completer.set_exception(error);
         future
@@ -410,7 +362,7 @@ impl<T> TaskFuture<T> {
     }
 
     /// Cancels the task if it has not started: it will never run, the future
-    /// is done with [`FutureErrorKind::Cancelled`](super::FutureErrorKind::Cancelled), and the callbacks run (on
+    /// is done with [`TaskErrorKind::Cancelled`](super::TaskErrorKind::Cancelled), and the callbacks run (on
     /// this thread) before `cancel` returns. Returns `false` if the task is
     /// running or done — a started task cannot be stopped — and `true` if it
     /// is cancelled (now or before). Python: `cancel()`.
@@ -425,7 +377,7 @@ impl<T> TaskFuture<T> {
     ///
     /// For a value that is not `Clone`, or too big to copy, use
     /// [`into_result`](Self::into_result).
-    pub fn result(&self) -> Result<T, FutureError>
+    pub fn result(&self) -> Result<T, TaskError>
     where
         T: Clone,
     {
@@ -434,22 +386,22 @@ impl<T> TaskFuture<T> {
     }
 
     /// Like [`result`](Self::result), but gives up after `timeout` with a
-    /// [`FutureErrorKind::TimedOut`](super::FutureErrorKind::TimedOut) error, leaving the future as it was (ask
+    /// [`TaskErrorKind::TimedOut`](super::TaskErrorKind::TimedOut) error, leaving the future as it was (ask
     /// again later). The task is not stopped. Python: `result(timeout)`.
-    pub fn result_timeout(&self, timeout: Duration) -> Result<T, FutureError>
+    pub fn result_timeout(&self, timeout: Duration) -> Result<T, TaskError>
     where
         T: Clone,
     {
         let deadline = Instant::now().checked_add(timeout);
         match self.inner.wait_settled(deadline) {
             Some(s) => stored(&s).clone(),
-            None => Err(FutureError::timed_out(timeout, "the future is")),
+            None => Err(TaskError::timed_out(timeout)),
         }
     }
 
     /// Waits for the task and moves its result out of the future, which is
     /// used up. No `Clone` needed.
-    pub fn into_result(self) -> Result<T, FutureError> {
+    pub fn into_result(self) -> Result<T, TaskError> {
         let mut s = self.inner.wait_settled(None).expect("no deadline");
         match s.outcome.take() {
             Some(outcome) => outcome,
@@ -458,15 +410,15 @@ impl<T> TaskFuture<T> {
     }
 
     /// Waits for the task and returns its error, or `None` if it succeeded.
-    /// A cancelled future gives its [`FutureErrorKind::Cancelled`](super::FutureErrorKind::Cancelled) error.
+    /// A cancelled future gives its [`TaskErrorKind::Cancelled`](super::TaskErrorKind::Cancelled) error.
     /// Python: `exception()` (which raises `CancelledError` instead).
-    pub fn exception(&self) -> Option<FutureError> {
+    pub fn exception(&self) -> Option<TaskError> {
         let s = self.inner.wait_settled(None).expect("no deadline");
         stored(&s).as_ref().err().cloned()
     }
 
     /// Runs `callback` with the outcome when the future is done — with the
-    /// value or the error, including [`FutureErrorKind::Cancelled`](super::FutureErrorKind::Cancelled). Python:
+    /// value or the error, including [`TaskErrorKind::Cancelled`](super::TaskErrorKind::Cancelled). Python:
     /// `add_done_callback(fn)`, which passes the future itself.
     ///
     /// Each callback runs exactly once, in the order added. Added before the
@@ -477,14 +429,14 @@ impl<T> TaskFuture<T> {
     /// callback that panics is reported on stderr and changes nothing else.
     pub fn add_done_callback(
         &self,
-        callback: impl FnOnce(Result<&T, &FutureError>) + Send + 'static,
+        callback: impl FnOnce(Result<&T, &TaskError>) + Send + 'static,
     ) {
         self.inner.add_done_callback(Box::new(callback));
     }
 }
 
 /// The outcome of a settled future, which holds it while a handle exists.
-fn stored<T>(s: &State<T>) -> &Result<T, FutureError> {
+fn stored<T>(s: &State<T>) -> &Result<T, TaskError> {
     match &s.outcome {
         Some(outcome) => outcome,
         None => unreachable!("a settled future holds its outcome while handles to it exist"),
@@ -535,7 +487,7 @@ fn ticket_running<T>(s: &State<T>) -> bool {
 /// `Future` (`set_running_or_notify_cancel`, `set_result`, `set_exception`).
 ///
 /// Dropped without settling the future (the task was thrown away), it cancels
-/// a pending future, and fails a running one with [`FutureErrorKind::Broken`](super::FutureErrorKind::Broken):
+/// a pending future, and fails a running one with [`TaskErrorKind::Terminated`](super::TaskErrorKind::Terminated):
 /// nobody waits forever.
 ///
 /// ```
@@ -568,14 +520,14 @@ impl<T> Completer<T> {
     }
 
     /// Settles the future with an error. Python: `set_exception`.
-    pub fn set_exception(self, error: FutureError) {
+    pub fn set_exception(self, error: TaskError) {
         self.complete(Err(error));
     }
 
     /// Settles the future with `outcome`, running its callbacks on this thread
     /// and waking whoever waits. Returns `false` (and drops `outcome`) if the
     /// future was cancelled meanwhile.
-    pub fn complete(mut self, outcome: Result<T, FutureError>) -> bool {
+    pub fn complete(mut self, outcome: Result<T, TaskError>) -> bool {
         match self.inner.take() {
             Some(inner) => inner.complete(outcome),
             None => false,
@@ -599,7 +551,10 @@ impl<T> Drop for Completer<T> {
             }
             Phase::Running => {
                 drop(s);
-                inner.complete(Err(FutureError::abandoned()));
+                inner.complete(Err(TaskError::new(
+                    TaskErrorKind::Terminated,
+                    "the task's runner went away before the task finished",
+                )));
             }
             _ => {}
         }

@@ -2,15 +2,16 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError, Weak};
+use std::sync::{Mutex, Weak};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::FutureError;
+use super::executor::{Executor, MapResults};
 use super::future::{Cancellable, TaskFuture};
-use super::{Executor, MapResults};
-use crate::process::{PoolError, PoolStats, ProcessPool, Task};
+use crate::process::{PoolStats, ProcessPool, Task};
+use crate::sync::Unpoison;
+use crate::task::{PoolError, TaskError};
 
 /// An executor that runs registered [`Task`]s in worker processes: mirrors
 /// `concurrent.futures.ProcessPoolExecutor`.
@@ -22,7 +23,7 @@ use crate::process::{PoolError, PoolStats, ProcessPool, Task};
 /// tasks are named functions registered in [`worker_guard`](crate::process::worker_guard),
 /// arguments and results cross a pipe serialized, and a worker that dies
 /// breaks the executor — every pending future fails with
-/// [`Broken`](super::FutureErrorKind::Broken) at once, as Python's
+/// [`BrokenPool`](super::TaskErrorKind::BrokenPool) at once, as Python's
 /// `BrokenProcessPool`, and later submits fail the same way; nothing hangs.
 ///
 /// Each [`submit`](Self::submit) costs what one task costs on the pool (the
@@ -91,22 +92,24 @@ impl ProcessExecutor {
     /// Python's `executor.submit(fn, arg)`.
     ///
     /// The argument is serialized here, on the calling thread. A task that
-    /// panics in its worker gives a [`Panicked`](super::FutureErrorKind::Panicked)
+    /// panics in its worker gives a [`Panicked`](super::TaskErrorKind::Panicked)
     /// error with the message; one that cannot cross (not registered, a value
-    /// that will not serialize) a [`Transport`](super::FutureErrorKind::Transport)
-    /// error; a dead worker, [`Broken`](super::FutureErrorKind::Broken); after
-    /// [`shutdown`](Self::shutdown), [`Shutdown`](super::FutureErrorKind::Shutdown).
+    /// that will not serialize) an error of the kind that says why
+    /// ([`UnknownTask`](super::TaskErrorKind::UnknownTask),
+    /// [`Unserializable`](super::TaskErrorKind::Unserializable), ...); a dead
+    /// worker, [`BrokenPool`](super::TaskErrorKind::BrokenPool); after
+    /// [`shutdown`](Self::shutdown), [`PoolClosed`](super::TaskErrorKind::PoolClosed).
     pub fn submit<A, R>(&self, task: &Task<A, R>, arg: A) -> TaskFuture<R>
     where
         A: Serialize,
         R: DeserializeOwned + Send + 'static,
     {
         if self.shut_down.load(Ordering::Acquire) {
-            return TaskFuture::failed(FutureError::shutdown());
+            return TaskFuture::failed(TaskError::shut_down());
         }
         let (future, completer) = TaskFuture::pending();
         let submitted = self.pool.submit(task, arg, move |outcome| {
-            completer.complete(outcome.map_err(FutureError::from_process));
+            completer.complete(outcome);
         });
         match submitted {
             Ok(ticket) => {
@@ -116,7 +119,7 @@ impl ProcessExecutor {
             }
             // The pool dropped `on_done` (and with it the completer, which
             // cancelled `future`); the refusal says why.
-            Err(refused) => TaskFuture::failed(FutureError::from_process(refused)),
+            Err(refused) => TaskFuture::failed(refused),
         }
     }
 
@@ -138,7 +141,7 @@ impl ProcessExecutor {
     }
 
     fn remember(&self, future: Weak<dyn Cancellable>) {
-        let mut list = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut list = self.pending.lock().unpoisoned();
         if list.futures.len() >= list.prune_at {
             list.futures
                 .retain(|f| f.upgrade().is_some_and(|f| !f.is_settled()));
@@ -157,13 +160,7 @@ impl ProcessExecutor {
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.shut_down.store(true, Ordering::Release);
         if cancel_futures {
-            let futures = std::mem::take(
-                &mut self
-                    .pending
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .futures,
-            );
+            let futures = std::mem::take(&mut self.pending.lock().unpoisoned().futures);
             for future in futures.iter().filter_map(Weak::upgrade) {
                 future.cancel_if_pending();
             }

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::FutureError;
+use super::executor::{Executor, MapResults};
 use super::future::TaskFuture;
-use super::{Executor, MapResults};
-use crate::pool::{PoolError, ThreadPool};
+use crate::pool::ThreadPool;
 use crate::process::Task;
+use crate::task::{PoolError, TaskError};
 
 /// An executor that runs each submitted task on one of a fixed set of worker
 /// threads: mirrors `concurrent.futures.ThreadPoolExecutor`.
@@ -37,26 +37,20 @@ pub struct ThreadExecutor {
 }
 
 impl ThreadExecutor {
-    /// An executor with `max_workers` threads, started and ready. Python's
+    /// An executor with `max_workers` threads, started and ready, or why it
+    /// could not start them (zero workers, a thread the OS refused). Python's
     /// default is `min(32, os.cpu_count() + 4)`; here you choose.
-    ///
-    /// # Panics
-    /// If `max_workers` is zero or a thread cannot be started; use
-    /// [`try_new`](Self::try_new) to get an error instead.
-    pub fn new(max_workers: usize) -> Self {
-        match Self::try_new(max_workers) {
-            Ok(executor) => executor,
-            Err(e) => panic!("ThreadExecutor::new({max_workers}): {e}"),
-        }
+    pub fn new(max_workers: usize) -> Result<Self, PoolError> {
+        Ok(Self::with_pool(ThreadPool::new(max_workers)?))
     }
 
-    /// An executor with `max_workers` threads, or why it could not start them.
-    pub fn try_new(max_workers: usize) -> Result<Self, PoolError> {
-        let pool = ThreadPool::builder().workers(max_workers).build()?;
-        Ok(Self {
+    /// An executor on a pool you built, for the pool's options (an
+    /// initializer: Python's `initializer` and `initargs` arguments).
+    pub fn with_pool(pool: ThreadPool) -> Self {
+        Self {
             pool,
             shut_down: AtomicBool::new(false),
-        })
+        }
     }
 
     /// The number of worker threads.
@@ -69,10 +63,10 @@ impl ThreadExecutor {
     /// captures).
     ///
     /// If `f` panics, the future carries the panic as a
-    /// [`Panicked`](super::FutureErrorKind::Panicked) error (the panic hook
+    /// [`Panicked`](super::TaskErrorKind::Panicked) error (the panic hook
     /// still prints it on stderr, as for any panic) and the worker carries on.
     /// After [`shutdown`](Self::shutdown) the future is already failed, with
-    /// [`Shutdown`](super::FutureErrorKind::Shutdown).
+    /// [`PoolClosed`](super::TaskErrorKind::PoolClosed).
     pub fn submit<T, F>(&self, f: F) -> TaskFuture<T>
     where
         T: Send + 'static,
@@ -83,16 +77,16 @@ impl ThreadExecutor {
 
     /// Like [`submit`](Self::submit), for a task that can fail the Rust way: an
     /// `Err` it returns becomes the future's error, of kind
-    /// [`Failed`](super::FutureErrorKind::Failed) — Python's exception raised by
+    /// [`Failed`](super::TaskErrorKind::Failed) — Python's exception raised by
     /// the function — without a panic. The error keeps its type for
-    /// [`FutureError::task_error`]; a `&str` or `String` will do.
+    /// [`TaskError::task_error`]; a `&str` or `String` will do.
     pub fn submit_fallible<T, E, F>(&self, f: F) -> TaskFuture<T>
     where
         T: Send + 'static,
         E: Into<Box<dyn Error + Send + Sync>>,
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
-        self.schedule(move || f().map_err(|e| FutureError::failed(e.into())))
+        self.schedule(move || f().map_err(|e| TaskError::failed(e.into())))
     }
 
     /// Submits `f(item)` for every item at once, and returns an iterator of the
@@ -120,17 +114,17 @@ impl ThreadExecutor {
     fn schedule<T, F>(&self, f: F) -> TaskFuture<T>
     where
         T: Send + 'static,
-        F: FnOnce() -> Result<T, FutureError> + Send + 'static,
+        F: FnOnce() -> Result<T, TaskError> + Send + 'static,
     {
         if self.shut_down.load(Ordering::Acquire) {
-            return TaskFuture::failed(FutureError::shutdown());
+            return TaskFuture::failed(TaskError::shut_down());
         }
         let (future, completer) = TaskFuture::pending();
         let job = move || {
             // A cancelled future's task never runs; its completer just goes.
             if completer.set_running_or_notify_cancel() {
                 let outcome = catch_unwind(AssertUnwindSafe(f))
-                    .unwrap_or_else(|payload| Err(FutureError::panicked(&*payload)));
+                    .unwrap_or_else(|payload| Err(TaskError::panicked(0, &*payload)));
                 completer.complete(outcome);
             }
         };
@@ -138,7 +132,7 @@ impl ThreadExecutor {
         // cancels `future`; say what happened instead.
         match self.pool.execute(job) {
             Ok(()) => future,
-            Err(_) => TaskFuture::failed(FutureError::shutdown()),
+            Err(_) => TaskFuture::failed(TaskError::shut_down()),
         }
     }
 

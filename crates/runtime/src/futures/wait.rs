@@ -11,8 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::error::FutureError;
-use super::sync::{Condvar, Mutex, MutexGuard};
+use crate::sync::{Condvar, Mutex, MutexGuard, Unpoison, wait_once};
+use crate::task::{TaskError, TaskErrorKind};
 
 /// Any future, whatever its result type: what [`as_completed`] and [`wait`]
 /// accept. Implemented by [`TaskFuture<T>`](super::TaskFuture) for every `T`,
@@ -86,6 +86,12 @@ pub struct Waiter {
     arrived: Condvar,
 }
 
+impl fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Waiter").finish_non_exhaustive()
+    }
+}
+
 struct WaiterState {
     finished: VecDeque<usize>,
     failures: usize,
@@ -105,9 +111,7 @@ impl Waiter {
     }
 
     fn lock(&self) -> MutexGuard<'_, WaiterState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unpoisoned()
     }
 
     /// Called by a future as it settles (never with its own lock held).
@@ -127,28 +131,7 @@ impl Waiter {
         deadline: Option<Instant>,
     ) -> (MutexGuard<'a, WaiterState>, bool) {
         s.sleeping = true;
-        let timed_out = match deadline {
-            None => {
-                s = self
-                    .arrived
-                    .wait(s)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                false
-            }
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    true
-                } else {
-                    s = self
-                        .arrived
-                        .wait_timeout(s, d - now)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .0;
-                    Instant::now() >= d
-                }
-            }
-        };
+        let (mut s, timed_out) = wait_once(&self.arrived, s, deadline);
         s.sleeping = false;
         (s, timed_out)
     }
@@ -164,7 +147,7 @@ impl Waiter {
 ///
 /// With `timeout = Some(t)`, once `t` has passed since this call every
 /// future not yet yielded comes out as an `Err` of kind
-/// [`TimedOut`](super::FutureErrorKind::TimedOut), in the order given, and the
+/// [`TimedOut`](super::TaskErrorKind::TimedOut), in the order given, and the
 /// iteration ends: so it always yields exactly one item per future. (Python
 /// raises one `TimeoutError` from `__next__` instead.) The late tasks are not
 /// stopped; cancel them if you no longer want them.
@@ -177,7 +160,7 @@ impl Waiter {
 /// use std::time::Duration;
 /// use runtime::futures::{ThreadExecutor, as_completed};
 ///
-/// let executor = ThreadExecutor::new(3);
+/// let executor = ThreadExecutor::new(3).expect("start worker threads");
 /// let futures: Vec<_> = [300_u64, 100, 200]
 ///     .into_iter()
 ///     .map(|ms| executor.submit(move || { std::thread::sleep(Duration::from_millis(ms)); ms }))
@@ -251,7 +234,7 @@ impl<F: AnyFuture> AsCompleted<F> {
 }
 
 impl<F: AnyFuture> Iterator for AsCompleted<F> {
-    type Item = Result<F, FutureError>;
+    type Item = Result<F, TaskError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
@@ -283,10 +266,14 @@ impl<F: AnyFuture> Iterator for AsCompleted<F> {
                 self.late = Some(index + 1);
                 drop(future);
                 let timeout = self.timeout.unwrap_or_default();
-                return Some(Err(FutureError::timed_out(
-                    timeout,
-                    &format!("future {index} of {total} (in the order given) is"),
-                )));
+                return Some(Err(TaskError::new(
+                    TaskErrorKind::TimedOut,
+                    format!(
+                        "future {index} of {total} (in the order given) is not done after {timeout:?}; \
+                         the task keeps running"
+                    ),
+                )
+                .with_index(index)));
             }
             index += 1;
         }
@@ -337,7 +324,9 @@ pub enum ReturnWhen {
 /// tuple, with lists in place of sets.
 #[derive(Debug)]
 pub struct DoneAndNotDone<F> {
+    /// The futures done when `wait` returned, in the order given.
     pub done: Vec<F>,
+    /// The others, in the order given.
     pub not_done: Vec<F>,
 }
 
@@ -352,7 +341,7 @@ pub struct DoneAndNotDone<F> {
 /// ```
 /// use runtime::futures::{ReturnWhen, ThreadExecutor, wait};
 ///
-/// let executor = ThreadExecutor::new(2);
+/// let executor = ThreadExecutor::new(2).expect("start worker threads");
 /// let futures = vec![
 ///     executor.submit_fallible(|| Err::<u32, _>("no route to host")),
 ///     executor.submit_fallible(|| Ok::<u32, &str>(7)),

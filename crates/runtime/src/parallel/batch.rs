@@ -60,6 +60,24 @@ impl fmt::Display for BatchSize {
     }
 }
 
+/// What the last [`Parallel::run`](super::Parallel::run) (or the running
+/// [`run_unordered`](super::Parallel::run_unordered)) did: for seeing what
+/// `BatchSize::Auto` chose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Workers (threads or processes) used.
+    pub workers: usize,
+    /// Tasks dispatched.
+    pub tasks: usize,
+    /// Batches dispatched (for a fixed size run by a backend's own map: the
+    /// number of batches asked for, `tasks / batch_size` rounded up).
+    pub batches: usize,
+    /// The size of the last batch dispatched.
+    pub last_batch_size: usize,
+    /// The largest batch dispatched.
+    pub largest_batch: usize,
+}
+
 /// joblib's automatic batching (`AutoBatchingMixin`), ported.
 ///
 /// The dispatcher asks [`size`](Self::size) before it cuts each batch and

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::process::{ProcessPool, Task, TaskError as ProcessTaskError};
+use super::error::Error;
+use crate::process::{ProcessPool, Task};
+use crate::task::TaskError;
 
 /// Something [`Parallel`](super::Parallel) can call with an `A` on a worker: a
 /// function, a closure, or a registered process [`Task`].
@@ -112,7 +114,15 @@ pub struct ProcessRunner<A, R> {
     pub(crate) name: &'static str,
     #[allow(clippy::type_complexity)]
     pub(crate) map:
-        Arc<dyn Fn(&ProcessPool, Vec<A>, usize) -> Result<Vec<R>, ProcessTaskError> + Send + Sync>,
+        Arc<dyn Fn(&ProcessPool, Vec<A>, usize) -> Result<Vec<R>, TaskError> + Send + Sync>,
+}
+
+impl<A, R> fmt::Debug for ProcessRunner<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessRunner")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<A, R> Clone for ProcessRunner<A, R> {
@@ -196,4 +206,44 @@ where
     F: Function<A> + Clone,
 {
     move |arg| Delayed::new(f.clone(), arg)
+}
+
+/// The process runner of the first item's task, or why there is none.
+pub(crate) fn process_runner<F: Function<A>, A>(
+    items: &[Delayed<F, A>],
+) -> Result<ProcessRunner<A, F::Output>, Error> {
+    match items.first() {
+        Some(first) => first.function().process_runner().ok_or(Error::NotATask {
+            function: std::any::type_name::<F>(),
+        }),
+        None => Err(Error::Backend("no task to run".into())),
+    }
+}
+
+/// The arguments of a batch for the process pool; every item must name `task`.
+/// `first` is the batch's position in the input.
+pub(crate) fn task_args<F: Function<A>, A>(
+    items: Vec<Delayed<F, A>>,
+    task: &'static str,
+    first: usize,
+) -> Result<Vec<A>, Error> {
+    let mut args = Vec::with_capacity(items.len());
+    for (k, item) in items.into_iter().enumerate() {
+        match item.function().task_name() {
+            Some(name) if name == task => args.push(item.into_arg()),
+            Some(other) => {
+                return Err(Error::MixedTasks {
+                    first: task,
+                    other,
+                    index: first + k,
+                });
+            }
+            None => {
+                return Err(Error::NotATask {
+                    function: std::any::type_name::<F>(),
+                });
+            }
+        }
+    }
+    Ok(args)
 }

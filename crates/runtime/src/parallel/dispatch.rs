@@ -15,16 +15,19 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 
-use super::batch::AutoBatch;
-use super::delayed::{Delayed, Function, ProcessRunner};
-use super::{Error, RunStats, Workers};
+use super::backend::Workers;
+use super::batch::{AutoBatch, RunStats};
+use super::delayed::{Delayed, Function, ProcessRunner, process_runner, task_args};
+use super::error::Error;
 use crate::process::ProcessPool;
+use crate::sync::Unpoison;
+use crate::task::{TaskError, TaskErrorKind};
 
 /// A finished batch: where it starts in the input, how many tasks it had, how
 /// long it took from dispatch to completion, and its results.
@@ -65,10 +68,13 @@ impl<R> Drop for Reply<R> {
                 first: self.first,
                 size: self.size,
                 took: self.dispatched.elapsed(),
-                outcome: Err(Error::Worker {
-                    index: self.first,
-                    message: "the batch was dropped before it ran (its pool shut down)".into(),
-                }),
+                outcome: Err(Error::Task(
+                    TaskError::new(
+                        TaskErrorKind::Terminated,
+                        "the batch was dropped before it ran (its pool shut down)",
+                    )
+                    .with_index(self.first),
+                )),
             });
         }
     }
@@ -86,26 +92,10 @@ where
     for (k, item) in items.into_iter().enumerate() {
         match catch_unwind(AssertUnwindSafe(|| item.call())) {
             Ok(r) => out.push(r),
-            Err(payload) => {
-                return Err(Error::Panicked {
-                    index: first + k,
-                    message: panic_message(&*payload),
-                });
-            }
+            Err(payload) => return Err(Error::Task(TaskError::panicked(first + k, &*payload))),
         }
     }
     Ok(out)
-}
-
-/// The message a panic was raised with.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
-    }
 }
 
 /// A finished batch as the caller sees it: its first index and its results.
@@ -153,7 +143,7 @@ impl<A: Send + 'static, R: Send + 'static> Lanes<A, R> {
                 .name(format!("parallel-lane-{lane}"))
                 .spawn(move || {
                     loop {
-                        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        let job = queue.lock().unpoisoned().recv();
                         let Ok(LaneJob { args, reply }) = job else {
                             break;
                         };
@@ -161,7 +151,7 @@ impl<A: Send + 'static, R: Send + 'static> Lanes<A, R> {
                         let first = reply.first;
                         let outcome = (runner.map)(&pool, args, size).map_err(|e| {
                             let index = first + e.index();
-                            Error::from_process(e, index, runner.name)
+                            Error::Task(e.with_index(index))
                         });
                         reply.send(outcome);
                     }
@@ -240,7 +230,7 @@ where
         {
             bar.set_length(low as u64);
         }
-        *lock(&stats) = RunStats {
+        *stats.lock().unpoisoned() = RunStats {
             workers: n_jobs,
             ..RunStats::default()
         };
@@ -428,7 +418,7 @@ where
         };
         self.in_flight += 1;
         {
-            let mut stats = lock(&self.stats);
+            let mut stats = self.stats.lock().unpoisoned();
             stats.tasks += size;
             stats.batches += 1;
             stats.last_batch_size = size;
@@ -479,48 +469,4 @@ impl<F: Function<A>, A, I> Drop for Dispatcher<F, A, I> {
             bar.finish();
         }
     }
-}
-
-/// The process runner of the first item's task, or why there is none.
-pub(crate) fn process_runner<F: Function<A>, A>(
-    items: &[Delayed<F, A>],
-) -> Result<ProcessRunner<A, F::Output>, Error> {
-    match items.first() {
-        Some(first) => first.function().process_runner().ok_or(Error::NotATask {
-            function: std::any::type_name::<F>(),
-        }),
-        None => Err(Error::Backend("no task to run".into())),
-    }
-}
-
-/// The arguments of a batch for the process pool; every item must name `task`.
-/// `first` is the batch's position in the input.
-pub(crate) fn task_args<F: Function<A>, A>(
-    items: Vec<Delayed<F, A>>,
-    task: &'static str,
-    first: usize,
-) -> Result<Vec<A>, Error> {
-    let mut args = Vec::with_capacity(items.len());
-    for (k, item) in items.into_iter().enumerate() {
-        match item.function().task_name() {
-            Some(name) if name == task => args.push(item.into_arg()),
-            Some(other) => {
-                return Err(Error::MixedTasks {
-                    first: task,
-                    other,
-                    index: first + k,
-                });
-            }
-            None => {
-                return Err(Error::NotATask {
-                    function: std::any::type_name::<F>(),
-                });
-            }
-        }
-    }
-    Ok(args)
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

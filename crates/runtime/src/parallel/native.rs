@@ -15,8 +15,11 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::dispatch::{lock, panic_message, process_runner, task_args};
-use super::{Delayed, Error, Function, Workers};
+use super::backend::Workers;
+use super::delayed::{Delayed, Function, process_runner, task_args};
+use super::error::Error;
+use crate::sync::Unpoison;
+use crate::task::TaskError;
 
 /// Fewest tasks read per round (see [`run_in_rounds`]).
 const ROUND_MIN: usize = 1 << 16;
@@ -100,22 +103,17 @@ where
                 })
             }));
             outcome.map_err(|payload| {
-                lock(&failed).take().unwrap_or_else(|| Error::Panicked {
-                    index: 0,
-                    message: panic_message(&*payload),
-                })
+                failed
+                    .lock()
+                    .unpoisoned()
+                    .take()
+                    .unwrap_or_else(|| Error::Task(TaskError::panicked(0, &*payload)))
             })
         }
         Workers::Threads(pool) => {
             let results = pool
                 .map(|item: Delayed<F, A>| item.call(), items, batch)
-                .map_err(|e| match e.kind() {
-                    crate::pool::TaskErrorKind::Panicked => Error::Panicked {
-                        index: e.index(),
-                        message: e.message().to_owned(),
-                    },
-                    _ => Error::Backend(e.to_string()),
-                })?;
+                .map_err(Error::Task)?;
             out.extend(results);
             Ok(())
         }
@@ -130,10 +128,7 @@ where
                 });
             }
             let args = task_args(items, runner.name, 0)?;
-            let results = (runner.map)(pool, args, batch).map_err(|e| {
-                let index = e.index();
-                Error::from_process(e, index, runner.name)
-            })?;
+            let results = (runner.map)(pool, args, batch).map_err(Error::Task)?;
             out.extend(results);
             Ok(())
         }
@@ -142,15 +137,12 @@ where
 
 /// Keeps the panic of the lowest index seen.
 fn record(failed: &Mutex<Option<Error>>, index: usize, payload: &(dyn std::any::Any + Send)) {
-    let mut failed = lock(failed);
+    let mut failed = failed.lock().unpoisoned();
     if failed
         .as_ref()
         .and_then(Error::index)
         .is_none_or(|i| index < i)
     {
-        *failed = Some(Error::Panicked {
-            index,
-            message: panic_message(payload),
-        });
+        *failed = Some(Error::Task(TaskError::panicked(index, payload)));
     }
 }

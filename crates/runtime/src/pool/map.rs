@@ -19,15 +19,93 @@
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::error::TaskError;
+use super::chunksize::Chunksize;
+use super::queue::{Job, Shared};
 use super::slots::{Inputs, Outputs};
-use super::{Entry, Shared, spin_until};
+use super::star::StarFn;
+use super::thread_pool::ThreadPool;
+use crate::sync::{Unpoison, spin_until};
+use crate::task::{TaskError, TaskErrorKind};
+
+impl ThreadPool {
+    /// Applies `f` to every item and returns the results in input order:
+    /// Python's `Pool.map(func, iterable, chunksize)`.
+    ///
+    /// The items are cut into chunks of `chunksize` consecutive items (see
+    /// [`Chunksize`]; Python's `map` uses [`Chunksize::Auto`] by default), and
+    /// each chunk is one task for one worker. The calling thread blocks until
+    /// every chunk is done, and does not run tasks itself (unless it is one of
+    /// this pool's workers, when it helps rather than wait on itself).
+    ///
+    /// Every item runs, even after a panic, as in Python. If any task panicked,
+    /// the result is the error of the lowest-index item that panicked (Python
+    /// raises the first exception to arrive, which varies from run to run);
+    /// after [`terminate`](Self::terminate) it is a [`TaskErrorKind::Terminated`]
+    /// error for the first item that never ran. The pool is fine afterwards.
+    ///
+    /// Costs, measured with 2 workers on trivial tasks: 3.5–14 ns per task at
+    /// `chunksize = 1` (rayon with one item per job: 21–50 ns) and what rayon's
+    /// `par_iter` costs with automatic chunks, plus 1–9 µs per call to start
+    /// the job and collect it. See the module docs for how.
+    pub fn map<T, R, F>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = T>,
+        chunksize: impl Into<Chunksize>,
+    ) -> Result<Vec<R>, TaskError>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(T) -> R + Send + Sync + 'static,
+    {
+        if !self.shared.is_running() {
+            return Err(TaskError::pool_closed(0));
+        }
+        // A `Vec` passes through without a copy (std reuses its buffer).
+        let items: Vec<T> = items.into_iter().collect();
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let chunksize = chunksize.into().resolve(items.len(), self.workers());
+        run(&self.shared, items, f, chunksize)
+    }
+
+    /// Like [`map`](Self::map), but each item is a tuple whose fields are the
+    /// function's arguments: Python's `Pool.starmap(func, [(a, b), ...])`
+    /// calls `func(a, b)`. See [`StarFn`].
+    ///
+    /// ```
+    /// fn power(base: u64, exponent: u32) -> u64 {
+    ///     base.pow(exponent)
+    /// }
+    /// let pool = runtime::pool::ThreadPool::new(2)?;
+    /// let powers = pool.starmap(power, vec![(2, 3), (3, 2), (10, 0)], None);
+    /// assert_eq!(powers, Ok(vec![8, 9, 1]));
+    /// # Ok::<(), runtime::pool::PoolError>(())
+    /// ```
+    ///
+    /// In Rust, `map` with a tuple pattern, `pool.map(|(b, e)| power(b, e), ...)`,
+    /// does the same; `starmap` reads better with named functions.
+    pub fn starmap<Args, F>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = Args>,
+        chunksize: impl Into<Chunksize>,
+    ) -> Result<Vec<F::Output>, TaskError>
+    where
+        Args: Send + 'static,
+        F: StarFn<Args> + Send + Sync + 'static,
+        F::Output: Send + 'static,
+    {
+        self.map(move |args| f.call_star(args), items, chunksize)
+    }
+}
 
 /// What one participant did, reported once as it leaves the job.
 #[derive(Default)]
-pub(super) struct Summary {
+struct Summary {
     processed: usize,
     written: Vec<Range<usize>>,
     error: Option<TaskError>,
@@ -45,13 +123,7 @@ impl Summary {
     }
 
     fn add_error(&mut self, error: TaskError) {
-        if self
-            .error
-            .as_ref()
-            .is_none_or(|e| error.index() < e.index())
-        {
-            self.error = Some(error);
-        }
+        TaskError::keep_lowest(&mut self.error, error);
     }
 
     fn merge(&mut self, other: Summary) {
@@ -64,7 +136,7 @@ impl Summary {
 }
 
 /// Where the participants of one `map` report, and where its caller waits.
-pub(super) struct Latch {
+struct Latch {
     state: Mutex<LatchState>,
     changed: Condvar,
 }
@@ -87,7 +159,7 @@ impl Latch {
     }
 
     fn lock(&self) -> MutexGuard<'_, LatchState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unpoisoned()
     }
 
     fn leave(&self, summary: Summary) {
@@ -107,30 +179,27 @@ impl Latch {
         }
         let mut state = self.lock();
         while !done(&state) {
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+            state = self.changed.wait(state).unpoisoned();
         }
         state
     }
 }
 
 /// A `map` job seen through its participants: claim, run, report.
-pub(super) trait Participate: Send + Sync {
+trait Participate: Send + Sync {
     fn participate(&self, part: usize, stop: &AtomicBool) -> Summary;
 }
 
 /// One worker's ticket into a `map` job: "join this job as the owner of part
 /// `part`". A `map` queues one per worker.
-pub(super) struct PartEntry {
+struct PartEntry {
     job: Option<Arc<dyn Participate>>,
     latch: Arc<Latch>,
     part: usize,
 }
 
-impl PartEntry {
-    pub(super) fn run(mut self, stop: &AtomicBool) {
+impl Job for PartEntry {
+    fn run(mut self: Box<Self>, stop: &AtomicBool) {
         if let Some(job) = self.job.take() {
             // `participate` catches the function's panics itself; this only
             // guards the claim logic, so a bug there cannot kill a worker.
@@ -143,8 +212,11 @@ impl PartEntry {
         }
     }
 
-    pub(super) fn belongs_to(&self, latch: &Arc<Latch>) -> bool {
-        Arc::ptr_eq(&self.latch, latch)
+    /// Thrown away unrun: `Drop` leaves the job without having claimed anything.
+    fn discard(self: Box<Self>, _why: TaskErrorKind) {}
+
+    fn map_call(&self) -> Option<*const ()> {
+        Some(Arc::as_ptr(&self.latch).cast())
     }
 }
 
@@ -167,7 +239,7 @@ struct Part(Mutex<Range<usize>>);
 impl Part {
     fn lock(&self) -> MutexGuard<'_, Range<usize>> {
         // Nothing runs under this lock that can panic, so it is never poisoned.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0.lock().unpoisoned()
     }
 }
 
@@ -259,12 +331,7 @@ where
 }
 
 /// Runs `f` over `items` on the pool in chunks of `chunksize`, results in input order.
-pub(super) fn run<T, R, F>(
-    shared: &Shared,
-    items: Vec<T>,
-    f: F,
-    chunksize: usize,
-) -> Result<Vec<R>, TaskError>
+fn run<T, R, F>(shared: &Shared, items: Vec<T>, f: F, chunksize: usize) -> Result<Vec<R>, TaskError>
 where
     T: Send + 'static,
     R: Send + 'static,
@@ -290,14 +357,14 @@ where
         parts,
     });
     let latch = Arc::new(Latch::new(copies + usize::from(helping)));
-    let entries = (0..copies).map(|part| {
-        Entry::Part(PartEntry {
+    let tickets = (0..copies).map(|part| {
+        Box::new(PartEntry {
             job: Some(job.clone() as Arc<dyn Participate>),
             latch: latch.clone(),
             part,
-        })
+        }) as Box<dyn Job>
     });
-    let accepted = shared.submit_all(entries.collect()).is_ok();
+    let accepted = shared.submit_all(tickets.collect()).is_ok();
     if helping {
         let summary = if accepted {
             job.participate(copies, &shared.stop)
@@ -314,7 +381,7 @@ where
         // Every item is done: take back the entries no worker reached yet (a
         // worker busy with a long task would otherwise hold us up), then wait
         // for the participants still inside, who find nothing left and leave.
-        drop(shared.take_back(&latch));
+        drop(shared.take_back(Arc::as_ptr(&latch).cast()));
     }
     let mut state = latch.wait_until(|s| s.copies_left == 0);
     let total = std::mem::take(&mut state.total);
@@ -342,7 +409,7 @@ impl<T, R, F> MapJob<T, R, F> {
             ..
         } = self;
         for part in parts.into_vec() {
-            let chunks = part.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+            let chunks = part.0.into_inner().unpoisoned();
             if chunks.is_empty() {
                 continue;
             }

@@ -26,35 +26,35 @@ use std::io::{self, BufRead, Read};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"PLWK");
-pub(crate) const VERSION: u32 = 1;
+pub(super) const MAGIC: u32 = u32::from_le_bytes(*b"PLWK");
+pub(super) const VERSION: u32 = 1;
 
-pub(crate) const INIT: u8 = 1;
-pub(crate) const TASK: u8 = 2;
-pub(crate) const READY: u8 = 10;
-pub(crate) const RESULTS: u8 = 11;
-pub(crate) const INIT_FAILED: u8 = 12;
+pub(super) const INIT: u8 = 1;
+pub(super) const TASK: u8 = 2;
+pub(super) const READY: u8 = 10;
+pub(super) const RESULTS: u8 = 11;
+pub(super) const INIT_FAILED: u8 = 12;
 
 /// Chunk status in a RESULTS frame.
-pub(crate) const CHUNK_OK: u8 = 0;
-pub(crate) const CHUNK_UNKNOWN_TASK: u8 = 1;
+pub(super) const CHUNK_OK: u8 = 0;
+pub(super) const CHUNK_UNKNOWN_TASK: u8 = 1;
 
 /// Item status in a RESULTS frame.
-pub(crate) const ITEM_OK: u8 = 0;
-pub(crate) const ITEM_PANICKED: u8 = 1;
-pub(crate) const ITEM_BAD_ARGUMENTS: u8 = 2;
-pub(crate) const ITEM_UNSERIALIZABLE: u8 = 3;
+pub(super) const ITEM_OK: u8 = 0;
+pub(super) const ITEM_PANICKED: u8 = 1;
+pub(super) const ITEM_BAD_ARGUMENTS: u8 = 2;
+pub(super) const ITEM_UNSERIALIZABLE: u8 = 3;
 
 /// The largest frame: lengths are `u32`.
-pub(crate) const MAX_FRAME: usize = u32::MAX as usize;
+pub(super) const MAX_FRAME: usize = u32::MAX as usize;
 
 /// Builds one frame in a `Vec<u8>`: reserves the length, patches it at the end.
-pub(crate) struct FrameBuilder {
+pub(super) struct FrameBuilder {
     buf: Vec<u8>,
 }
 
 impl FrameBuilder {
-    pub(crate) fn new(kind: u8, capacity: usize) -> Self {
+    pub(super) fn new(kind: u8, capacity: usize) -> Self {
         let mut buf = Vec::with_capacity(capacity.max(16));
         buf.extend_from_slice(&[0; 4]);
         buf.push(kind);
@@ -62,38 +62,38 @@ impl FrameBuilder {
     }
 
     /// Starts a frame in a reused buffer (cleared first).
-    pub(crate) fn reuse(mut buf: Vec<u8>, kind: u8) -> Self {
+    pub(super) fn reuse(mut buf: Vec<u8>, kind: u8) -> Self {
         buf.clear();
         buf.extend_from_slice(&[0; 4]);
         buf.push(kind);
         Self { buf }
     }
 
-    pub(crate) fn u8(&mut self, v: u8) {
+    pub(super) fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
-    pub(crate) fn u16(&mut self, v: u16) {
+    pub(super) fn u16(&mut self, v: u16) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
-    pub(crate) fn u32(&mut self, v: u32) {
+    pub(super) fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
-    pub(crate) fn u64(&mut self, v: u64) {
+    pub(super) fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
-    pub(crate) fn name(&mut self, name: &str) {
+    pub(super) fn name(&mut self, name: &str) {
         let bytes = &name.as_bytes()[..name.len().min(u16::MAX as usize)];
         self.u16(bytes.len() as u16);
         self.buf.extend_from_slice(bytes);
     }
     /// `len u32 | bytes`.
-    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+    pub(super) fn bytes(&mut self, bytes: &[u8]) {
         self.u32(bytes.len().min(u32::MAX as usize) as u32);
         self.buf.extend_from_slice(bytes);
     }
 
     /// `len u32 | postcard(value)`. On error the frame is left as it was.
-    pub(crate) fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), String> {
+    pub(super) fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), String> {
         let start = self.buf.len();
         self.buf.extend_from_slice(&[0; 4]);
         match postcard::serialize_with_flavor(value, AppendTo(&mut self.buf)) {
@@ -116,15 +116,15 @@ impl FrameBuilder {
     }
 
     /// Where the next byte goes (to roll back a partly written item).
-    pub(crate) fn mark(&self) -> usize {
+    pub(super) fn mark(&self) -> usize {
         self.buf.len()
     }
-    pub(crate) fn rollback(&mut self, mark: usize) {
+    pub(super) fn rollback(&mut self, mark: usize) {
         self.buf.truncate(mark);
     }
 
     /// Patches the length and returns the finished frame.
-    pub(crate) fn finish(mut self) -> Result<Vec<u8>, String> {
+    pub(super) fn finish(mut self) -> Result<Vec<u8>, String> {
         let body = self.buf.len() - 4;
         if body > MAX_FRAME {
             return Err(format!(
@@ -159,7 +159,7 @@ impl postcard::ser_flavors::Flavor for AppendTo<'_> {
 }
 
 /// Decodes one value that must use every byte it is given.
-pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     match postcard::take_from_bytes::<T>(bytes) {
         Ok((value, [])) => Ok(value),
         Ok((_, rest)) => Err(format!(
@@ -179,12 +179,12 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
 /// The largest first message a worker may send (READY, or INIT_FAILED with its
 /// message). Anything longer is not our protocol: most likely `main` printed
 /// to stdout before calling the guard, and those bytes read as a length.
-pub(crate) const MAX_HANDSHAKE: usize = 1 << 20;
+pub(super) const MAX_HANDSHAKE: usize = 1 << 20;
 
 /// Reads one frame body into `buf` (cleared first). `Ok(false)` at a clean end
 /// of stream (between frames); an end of stream inside a frame is an error, and
 /// so is a frame longer than `max` bytes.
-pub(crate) fn read_frame<R: BufRead>(
+pub(super) fn read_frame<R: BufRead>(
     reader: &mut R,
     buf: &mut Vec<u8>,
     max: usize,
@@ -231,7 +231,7 @@ pub(crate) fn read_frame<R: BufRead>(
 }
 
 /// Whether `buffered` starts with at least one complete frame.
-pub(crate) fn has_complete_frame(buffered: &[u8]) -> bool {
+pub(super) fn has_complete_frame(buffered: &[u8]) -> bool {
     buffered.len() >= 4
         && buffered.len() - 4
             >= u32::from_le_bytes([buffered[0], buffered[1], buffered[2], buffered[3]]) as usize
@@ -239,12 +239,12 @@ pub(crate) fn has_complete_frame(buffered: &[u8]) -> bool {
 
 /// Reads fields from a frame body, front to back.
 #[derive(Clone)]
-pub(crate) struct Cursor<'a> {
+pub(super) struct Cursor<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Cursor<'a> {
-    pub(crate) fn new(body: &'a [u8]) -> Self {
+    pub(super) fn new(body: &'a [u8]) -> Self {
         Self { rest: body }
     }
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
@@ -258,32 +258,32 @@ impl<'a> Cursor<'a> {
         self.rest = tail;
         Ok(head)
     }
-    pub(crate) fn u8(&mut self) -> Result<u8, String> {
+    pub(super) fn u8(&mut self) -> Result<u8, String> {
         Ok(self.take(1)?[0])
     }
-    pub(crate) fn u16(&mut self) -> Result<u16, String> {
+    pub(super) fn u16(&mut self) -> Result<u16, String> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
-    pub(crate) fn u32(&mut self) -> Result<u32, String> {
+    pub(super) fn u32(&mut self) -> Result<u32, String> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
-    pub(crate) fn u64(&mut self) -> Result<u64, String> {
+    pub(super) fn u64(&mut self) -> Result<u64, String> {
         let b = self.take(8)?;
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
         Ok(u64::from_le_bytes(a))
     }
-    pub(crate) fn name(&mut self) -> Result<&'a str, String> {
+    pub(super) fn name(&mut self) -> Result<&'a str, String> {
         let n = self.u16()? as usize;
         std::str::from_utf8(self.take(n)?).map_err(|_| "a task name is not UTF-8".to_owned())
     }
-    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], String> {
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], String> {
         let n = self.u32()? as usize;
         self.take(n)
     }
-    pub(crate) fn text(&mut self) -> Result<String, String> {
+    pub(super) fn text(&mut self) -> Result<String, String> {
         Ok(String::from_utf8_lossy(self.bytes()?).into_owned())
     }
 }

@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::os;
-use super::task::Registry;
+use super::registry::{ItemFailure, Registry};
 use super::wire::{self, Cursor, FrameBuilder};
+use crate::unwind::panic_message;
 
 static GUARD_CALLED: AtomicBool = AtomicBool::new(false);
 
-pub(crate) fn guard_called() -> bool {
+pub(super) fn guard_called() -> bool {
     GUARD_CALLED.load(Ordering::Acquire)
 }
 
@@ -49,7 +50,7 @@ pub(crate) fn guard_called() -> bool {
 /// ```
 ///
 /// Integration tests need their own `main` for this, so a test file that uses a
-/// process pool is a `harness = false` target (see `crates/runtime/tests/process_pool.rs`).
+/// process pool is a `harness = false` target (see `crates/runtime/tests/processes/main.rs`).
 pub fn worker_guard(register: impl FnOnce(&mut Registry)) {
     let mut registry = Registry::new();
     register(&mut registry);
@@ -226,7 +227,7 @@ fn run_chunk(
                         if let Some(at) = at {
                             message = format!("{message} (at {at})");
                         }
-                        super::task::ItemFailure {
+                        ItemFailure {
                             status: wire::ITEM_PANICKED,
                             message,
                         }
@@ -274,15 +275,5 @@ fn run_initializer(registry: &Registry, body: &mut Cursor<'_>) -> Result<(), Str
                 at.unwrap_or_default()
             ))
         }
-    }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
     }
 }

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use exercise::*;
-use runtime::futures::{FutureError, FutureErrorKind, TaskFuture, ThreadExecutor};
+use runtime::futures::{TaskError, TaskErrorKind, TaskFuture, ThreadExecutor};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -17,7 +17,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// returns fails this test instead of hanging it.
 fn run<T: Clone + Send + Sync + 'static>(
     futures: std::sync::Arc<Vec<TaskFuture<T>>>,
-) -> mpsc::Receiver<Vec<(usize, Result<T, FutureError>)>> {
+) -> mpsc::Receiver<Vec<(usize, Result<T, TaskError>)>> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(in_completion_order(&futures));
@@ -51,7 +51,7 @@ fn outcomes_come_in_the_order_the_futures_finish() {
 
 #[test]
 fn errors_come_through_and_done_futures_are_not_forgotten() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let futures = vec![
         executor.submit_fallible(|| Ok::<u32, &str>(1)),
         executor.submit_fallible(|| Err::<u32, _>("no such page")),
@@ -71,7 +71,7 @@ fn errors_come_through_and_done_futures_are_not_forgotten() {
         .1
         .as_ref()
         .expect_err("the failing task's error is reported as an Err");
-    assert_eq!(error.kind(), FutureErrorKind::Failed);
+    assert_eq!(error.kind(), TaskErrorKind::Failed);
     assert_eq!(error.message(), "no such page");
     assert!(
         got.iter().any(|(i, r)| *i == 0 && *r == Ok(1)),
@@ -81,7 +81,7 @@ fn errors_come_through_and_done_futures_are_not_forgotten() {
 
 #[test]
 fn every_position_once_with_many_tasks() {
-    let executor = ThreadExecutor::new(4);
+    let executor = ThreadExecutor::new(4).expect("start the executor");
     let futures: Vec<_> = (0..200_u64)
         .map(|i| executor.submit(move || i * i))
         .collect();

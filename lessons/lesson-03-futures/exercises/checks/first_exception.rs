@@ -9,7 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use exercise::*;
-use runtime::futures::{FutureError, FutureErrorKind, TaskFuture};
+use runtime::futures::{TaskError, TaskErrorKind, TaskFuture};
 
 type Split = (Vec<usize>, Vec<usize>);
 
@@ -24,8 +24,8 @@ fn run(futures: &Arc<Vec<TaskFuture<u32>>>) -> mpsc::Receiver<Split> {
     rx
 }
 
-fn failure() -> FutureError {
-    FutureError::new(FutureErrorKind::Failed, "connection reset")
+fn failure() -> TaskError {
+    TaskError::new(TaskErrorKind::Failed, "connection reset")
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn a_cancelled_future_is_not_a_failure() {
     let result = run(&futures);
     if let Ok(split) = result.recv_timeout(Duration::from_millis(300)) {
         panic!(
-            "returned {split:?} while position 1 still ran: a cancellation is not an exception (FutureError::is_exception)"
+            "returned {split:?} while position 1 still ran: a cancellation is not an exception (TaskError::is_exception)"
         );
     }
     let mut completers = completers.into_iter();

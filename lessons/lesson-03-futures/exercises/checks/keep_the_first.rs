@@ -53,7 +53,7 @@ fn keeps_the_first_k_in_completion_order_and_cancels_what_has_not_started() {
 
 #[test]
 fn on_a_real_executor_every_task_ran_or_was_cancelled() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let futures: Vec<_> = (0..40_u64)
         .map(|i| {
             executor.submit(move || {

@@ -16,7 +16,7 @@ type Task = Box<dyn FnOnce() -> u64 + Send>;
 
 #[test]
 fn results_come_back_in_task_order_with_one_progress_call_per_task() {
-    let executor = ThreadExecutor::new(3);
+    let executor = ThreadExecutor::new(3).expect("start the executor");
     let tasks: Vec<Task> = (0..10u64)
         .map(|i| Box::new(move || i * i) as Task)
         .collect();
@@ -48,7 +48,7 @@ fn completion_order_is_the_order_tasks_finish_not_the_order_submitted() {
     // Task 0 cannot finish before progress has been reported once (it waits up
     // to 5 s for that), so with 2 workers task 1 must complete first. Waiting
     // on the futures in submission order would block on task 0 instead.
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let (tx, rx) = mpsc::channel::<()>();
     let tasks: Vec<Task> = vec![
         Box::new(move || {
@@ -71,7 +71,7 @@ fn completion_order_is_the_order_tasks_finish_not_the_order_submitted() {
 
 #[test]
 fn a_failed_task_is_an_error() {
-    let executor = ThreadExecutor::new(2);
+    let executor = ThreadExecutor::new(2).expect("start the executor");
     let tasks: Vec<Task> = vec![Box::new(|| 1), Box::new(|| panic!("this SNR point failed"))];
     let outcome = run_with_progress(&executor, tasks, |_, _| {});
     assert!(

@@ -1,0 +1,88 @@
+//! The columns of a report, named once for every renderer.
+//!
+//! A row's params and metrics become one column per key, in the order the keys
+//! first appear. After them come the row's optional [`Part`]s — its timing, its
+//! speedup — each with the columns it shows in the terminal table and the ones it
+//! writes to CSV. The table and the CSV walk the same lists, so neither changes
+//! when a row gains something:
+//!
+//! * a part with fixed columns (a noise warning, a time ledger) is one field on
+//!   [`Row`] and one entry in [`PARTS`];
+//! * a value beside each metric (a student's prediction) is one more source of
+//!   keys in [`named`] and of values in [`Row::value`];
+//! * a row of another origin (Python beside Rust) is a param, and needs nothing.
+
+use super::model::{Report, Row};
+use crate::numbers::format_number;
+
+/// The named columns: the params keys of all rows, then their metrics keys, each
+/// once, in the order they first appear. A row's cell in one is [`Row::value`].
+pub fn named(report: &Report) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let rows = &report.rows;
+    let all = rows.iter().flat_map(|r| r.params.keys());
+    for k in all.chain(rows.iter().flat_map(|r| r.metrics.keys())) {
+        if !keys.iter().any(|x| x == k) {
+            keys.push(k.to_string());
+        }
+    }
+    keys
+}
+
+/// A column: its header and what it shows for a row (`None`: the row has no
+/// value there, and the cell stays empty).
+pub type Column = (&'static str, fn(&Row) -> Option<String>);
+
+/// An optional part of a row, shown after its params and metrics.
+pub struct Part {
+    /// Whether the row has this part. The terminal table shows a part's columns
+    /// only when some row has it; the CSV always has them, so a script can rely
+    /// on its header.
+    pub present: fn(&Row) -> bool,
+    /// Whether the part's values vary from run to run. A redacted table (the one
+    /// the snapshot tests hold) prints `~` for them.
+    pub varies: bool,
+    /// Its columns in the terminal table: values as a student reads them, with
+    /// the unit in the header.
+    pub table: &'static [Column],
+    /// Its columns in CSV: raw values, in SI units, for scripts.
+    pub csv: &'static [Column],
+}
+
+/// Every optional part of a row, in the order of their columns.
+pub const PARTS: &[Part] = &[TIMING, SCALING];
+
+/// The measured wall time: the median (what speedups use) and the spread of
+/// the repeats around it.
+const TIMING: Part = Part {
+    present: |r| r.timing.is_some(),
+    varies: true,
+    table: &[
+        ("time_ms", |r| {
+            r.timing.map(|t| format_number(t.median_s * 1e3))
+        }),
+        ("spread_%", |r| {
+            r.timing.map(|t| format!("{:.0}", t.spread() * 100.0))
+        }),
+    ],
+    csv: &[
+        ("median_s", |r| r.timing.map(|t| t.median_s.to_string())),
+        ("min_s", |r| r.timing.map(|t| t.min_s.to_string())),
+        ("max_s", |r| r.timing.map(|t| t.max_s.to_string())),
+        ("repeats", |r| r.timing.map(|t| t.repeats.to_string())),
+    ],
+};
+
+/// Speedup and efficiency against the one-worker row.
+const SCALING: Part = Part {
+    present: |r| r.speedup.is_some(),
+    varies: true,
+    table: &[
+        ("speedup", |r| r.speedup.map(|x| format!("{x:.2}"))),
+        ("efficiency", |r| r.efficiency.map(|x| format!("{x:.2}"))),
+    ],
+    csv: &[
+        ("speedup", |r| r.speedup.map(|x| x.to_string())),
+        ("efficiency", |r| r.efficiency.map(|x| x.to_string())),
+    ],
+};
