@@ -46,6 +46,7 @@ fn only_runs_the_named_experiment_and_writes_its_files() {
     assert_eq!(
         files_below(&out),
         [
+            "index.html",
             "lesson-05/models.csv",
             "lesson-05/models.json",
             "lesson-05/models.svg"

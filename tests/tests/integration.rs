@@ -13,4 +13,5 @@ mod cli;
 mod configs;
 mod coursework;
 mod fuzz_corpus;
+mod seeing_results;
 mod tidy;

@@ -3,8 +3,10 @@
 //!
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
-//! coursework commands `check`, `hint` and `quiz`, and `bench` (the runtime's
-//! overheads against rayon and std). Each command is one module; the
+//! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
+//! overheads against rayon and std), and for seeing results `report` (every run on
+//! one HTML page), `compare` (two runs: noise or a difference) and `merge` (a
+//! class's results pooled). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
@@ -24,12 +26,15 @@ macro_rules! say {
 mod bench;
 mod check;
 mod cli;
+mod compare;
 pub mod coursework;
 mod hint;
 pub mod lessons;
 mod list;
+mod merge;
 mod new;
 pub mod quiz;
+mod report;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +66,13 @@ pub fn main() -> ExitCode {
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
+        cli::Command::Report { results, reference } => report::report(results, &reference),
+        cli::Command::Compare { a, b } => compare::compare(&a, &b),
+        cli::Command::Merge {
+            dirs,
+            out,
+            reference,
+        } => merge::merge(&dirs, out, &reference),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

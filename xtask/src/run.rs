@@ -43,7 +43,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         out: args.out.unwrap_or_else(|| workspace_root().join("results")),
         redact: args.redact,
     };
-    match lab::run::run(&config, lesson, &opts) {
+    let result = lab::run::run(&config, lesson, &opts);
+    if result.as_ref().is_ok_and(|o| !o.written.is_empty()) {
+        crate::report::refresh(&opts.out, opts.redact);
+    }
+    match result {
         Ok(outcome) if outcome.failed.is_empty() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(EXIT_FAILED),
         Err(e) => {
