@@ -1,9 +1,13 @@
 //! Fuzzes config loading across every lesson's experiment kinds: any bytes must
 //! give a checked config or a `ConfigError`, never a panic.
 //!
-//! Run: `cargo +nightly fuzz run config fuzz/corpus/config` (from the repo root).
-//! The seed corpus holds `configs/*.toml` and `tests/bad-configs/*.toml`; the
-//! stable test `tests/tests/fuzz_corpus.rs` replays it on every `cargo test`.
+//! Run, from the repo root:
+//! `cargo +nightly fuzz run config fuzz/corpus/config configs tests/bad-configs`.
+//! The lessons' configs and the broken configs are the seeds, read where they
+//! live; libFuzzer writes what it finds into the first folder,
+//! `fuzz/corpus/config/`, which keeps only such finds (commit a crash's input
+//! there once it is fixed). The stable test `tests/tests/fuzz_corpus.rs` replays
+//! all three on every `cargo test`, with cheap mutations of each.
 
 #![no_main]
 

@@ -1,9 +1,7 @@
 //! The driver as a student meets it: listing, running one experiment, and output
 //! into a closed pipe.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::{Command, Stdio};
 
 #[test]
@@ -48,6 +46,7 @@ fn only_runs_the_named_experiment_and_writes_its_files() {
     assert_eq!(
         files_below(&out),
         [
+            "index.html",
             "lesson-05/models.csv",
             "lesson-05/models.json",
             "lesson-05/models.svg"
@@ -105,13 +104,15 @@ fn output_into_a_closed_pipe_ends_quietly() {
     }
 }
 
+/// How fast the run stops is not asserted (machines are shared): the deadline
+/// only turns a hang into a failure.
 #[test]
 #[cfg_attr(
     not(unix),
     ignore = "sends SIGINT with kill(1); on Windows the console's Ctrl-C reaches the driver \
               through the ctrlc crate, which a test cannot press"
 )]
-fn ctrl_c_stops_a_run_within_a_second_and_leaves_only_whole_files() {
+fn ctrl_c_stops_a_run_with_exit_130_and_leaves_only_whole_files() {
     let out = scratch("ctrl-c");
     let mut child = Command::new(env!("CARGO_BIN_EXE_parlab"))
         .args(["run", "lesson-05", "--out", out.to_str().unwrap()])
@@ -136,9 +137,9 @@ fn ctrl_c_stops_a_run_within_a_second_and_leaves_only_whole_files() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if sent.elapsed().as_secs() >= 5 {
+        if sent.elapsed().as_secs() >= 30 {
             let _ = child.kill();
-            panic!("the run did not stop within 5 s of Ctrl-C");
+            panic!("the run did not stop within 30 s of Ctrl-C: it hangs");
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };

@@ -1,100 +1,131 @@
-//! Coursework as students and instructors meet it: every exercise starts "not
-//! started" (no false pass), hints exist, quizzes grade, and `new` writes a config
-//! that runs. (`cargo xtask check --solutions`, which proves every exercise is
-//! solvable, runs in CI.)
+//! Coursework as students and instructors meet it: every exercise of the course
+//! starts "not started" (no false pass), `check` says what to do next, hints
+//! exist, quizzes grade, and `new` writes a study that runs. (`cargo xtask check
+//! --solutions`, which proves every exercise solvable, runs in CI.)
 
-mod common;
-
-use common::*;
-
-/// Every lesson folder with an `exercises/exercises.toml` or a `quiz.toml`.
-fn lessons_with(file: &str) -> Vec<String> {
-    let mut ids: Vec<String> = std::fs::read_dir(root().join("lessons"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join(file).exists())
-        .map(|e| e.file_name().to_string_lossy()[..9].to_string())
-        .collect();
-    ids.sort();
-    ids
-}
+use crate::common::*;
+use xtask::lessons::LESSONS;
 
 #[test]
 fn every_exercise_starts_not_started_and_check_says_what_to_do_next() {
-    for lesson in lessons_with("exercises/exercises.toml") {
-        let o = parlab(&["check", &lesson]);
-        let text = stdout(&o);
+    let exercises = xtask::coursework::all().unwrap();
+    assert!(!exercises.is_empty());
+    // One `check` of the whole course: one cargo build of every exercise's tests
+    // against its starting file, then each run.
+    let o = parlab(&["check"]);
+    let text = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an unsolved course must not pass:\n{text}\n{}",
+        stderr(&o)
+    );
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("lesson-"))
+        .collect();
+    let available: Vec<_> = exercises
+        .iter()
+        .filter(|e| {
+            LESSONS
+                .iter()
+                .any(|l| l.id == e.lesson && l.missing().is_empty())
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        available.len(),
+        "one row per exercise, in order:\n{text}"
+    );
+    for (row, e) in rows.iter().zip(&available) {
+        let fields: Vec<&str> = row.split_whitespace().collect();
         assert_eq!(
-            o.status.code(),
-            Some(1),
-            "an unsolved lesson must not pass:\n{text}\n{}",
-            stderr(&o)
+            fields[..2],
+            [e.lesson, e.name.as_str()],
+            "rows follow exercises.toml:\n{text}"
         );
-        let rows: Vec<&str> = text
-            .lines()
-            .filter(|l| l.trim_start().starts_with(&lesson))
-            .collect();
-        assert!(!rows.is_empty(), "{lesson}: no exercise rows in\n{text}");
-        for row in rows {
-            assert!(
-                row.ends_with("not started"),
-                "{lesson}: every exercise starts as not started, got: {row}"
-            );
-        }
         assert!(
-            text.contains("Next: ") && text.contains("cargo xtask hint"),
-            "{text}"
+            row.ends_with("not started"),
+            "every exercise starts as not started (its tests must call its todo!()s), got: {row}"
         );
     }
+    let first = available[0];
+    assert!(
+        text.contains(&format!("Next: {} — ", first.name))
+            && text.contains(&format!("cargo xtask hint {}", first.name)),
+        "check names the first unfinished exercise and how to get a hint:\n{text}"
+    );
+
+    // One exercise by name (already built: this only runs its tests).
+    let o = parlab(&["check", &first.name]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("0 of 1 pass.")
+            && text
+                .lines()
+                .any(|l| l.contains(&first.name) && l.ends_with("not started")),
+        "check <exercise> checks that one exercise:\n{text}"
+    );
 }
 
 #[test]
-fn hints_exist_for_every_exercise_and_unknown_names_are_refused() {
-    let o = parlab(&["hint", "karp_flatt"]);
-    assert!(o.status.success());
-    assert!(
-        stdout(&o).contains("Hint: ") && stdout(&o).contains("exercises/karp_flatt.rs"),
-        "{}",
-        stdout(&o)
-    );
-    let o = parlab(&["hint", "no_such_exercise"]);
+fn check_suggests_the_nearest_lesson_or_exercise() {
+    let o = parlab(&["check", "karp_flat"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("karp_flatt"),
-        "the error lists the exercises: {}",
+        stderr(&o).contains("did you mean \"karp_flatt\"?"),
+        "{}",
         stderr(&o)
     );
 }
 
 #[test]
+fn hints_exist_for_every_exercise_and_unknown_names_get_a_suggestion() {
+    for e in xtask::coursework::all().unwrap() {
+        let o = parlab(&["hint", &e.name]);
+        assert!(o.status.success(), "{}: {}", e.name, stderr(&o));
+        let file = format!("exercises/{}.rs", e.name);
+        assert!(
+            stdout(&o).contains("Hint: ") && stdout(&o).contains(&file),
+            "{}",
+            stdout(&o)
+        );
+    }
+    let o = parlab(&["hint", "karp_flat"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("no exercise named \"karp_flat\"")
+            && err.contains("did you mean \"karp_flatt\"?")
+            && err.contains("split_and_sum"),
+        "the error suggests the nearest and lists the exercises: {err}"
+    );
+}
+
+#[test]
 fn quizzes_grade_answers_and_refuse_malformed_files() {
-    for lesson in lessons_with("quiz.toml") {
-        let dir = std::fs::read_dir(root().join("lessons"))
-            .unwrap()
-            .flatten()
-            .find(|e| e.file_name().to_string_lossy().starts_with(&lesson))
-            .unwrap()
-            .path();
-        let text = std::fs::read_to_string(dir.join("quiz.toml")).unwrap();
-        let answers: Vec<String> = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("answer = "))
-            .map(|a| a.split_whitespace().next().unwrap().to_string())
+    for lesson in LESSONS {
+        let quiz = xtask::quiz::load(&lesson.quiz()).unwrap();
+        let answers: Vec<String> = quiz
+            .question
+            .iter()
+            .map(|q| q.get_ref().answer.get_ref().to_string())
             .collect();
-        let right = answers.join(",");
-        let o = parlab(&["quiz", &lesson, "--answers", &right]);
+        let o = parlab(&["quiz", lesson.id, "--answers", &answers.join(",")]);
         assert!(
             o.status.success(),
-            "{lesson} with its own answers: {}",
+            "{} with its own answers: {}",
+            lesson.id,
             stdout(&o)
         );
         assert!(stdout(&o).contains(&format!("score: {n} / {n}", n = answers.len())));
 
-        let wrong: Vec<String> = answers
+        let wrong: Vec<&str> = answers
             .iter()
-            .map(|a| if a == "1" { "2".into() } else { "1".into() })
+            .map(|a| if a == "1" { "2" } else { "1" })
             .collect();
-        let o = parlab(&["quiz", &lesson, "--answers", &wrong.join(",")]);
+        let o = parlab(&["quiz", lesson.id, "--answers", &wrong.join(",")]);
         assert_eq!(o.status.code(), Some(1), "wrong answers exit non-zero");
         assert!(stdout(&o).contains("✗"));
     }
@@ -173,4 +204,27 @@ fn new_writes_a_commented_config_that_runs() {
     ]);
     assert_eq!(o.status.code(), Some(2), "new never overwrites a config");
     assert!(stderr(&o).contains("exists already"));
+}
+
+#[test]
+fn new_writes_into_studies_and_a_bare_name_there_is_suggested_by_run() {
+    // A name no student picks, removed at the end.
+    let name = format!("zz-test-study-{}", std::process::id());
+    let file = root().join("studies").join(format!("{name}.toml"));
+    let o = parlab(&["new", "lesson-05", &name]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("wrote studies/{name}.toml")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(file.is_file());
+    let o = parlab(&["run", &name]);
+    let err = stderr(&o);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains(&format!("cargo xtask run studies/{name}.toml")),
+        "{err}"
+    );
 }

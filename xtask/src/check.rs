@@ -1,14 +1,26 @@
-//! `cargo xtask check [lesson] [--solutions]`: build and test the exercises, and say
-//! which pass, which fail (with the first failing assertion), which are not started,
-//! and what to do next.
+//! `cargo xtask check [lesson | exercise] [--solutions]`: build and test the
+//! exercises, and say which pass, which fail (with the first failing assertion),
+//! which are not started, and what to do next.
 //!
-//! Each exercise is its own test target (`exercises/checks/<name>.rs`), enabled by
-//! the lesson crate's `exercises` feature, so one exercise that does not compile
-//! stops nothing else, and `cargo test --workspace` never sees unfinished work.
-//! The `solutions` feature points the same tests at `solutions/<name>.rs`.
+//! Each exercise is its own test target (`exercises/checks/<name>.rs`, marked
+//! `test = false` so `cargo test --workspace` never sees unfinished work). One
+//! `cargo build --keep-going` builds every selected check at once, so cargo
+//! compiles them side by side and one exercise that does not compile stops
+//! nothing else; then each check runs on its own, under a deadline. The
+//! `solutions` feature points the same checks at `solutions/<name>.rs`.
 
 use crate::coursework::{self, Exercise};
-use std::process::{Command, ExitCode};
+use crate::lessons::{self, LESSONS};
+use anyhow::{Context, bail};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one exercise's tests may run: far beyond what any check needs, so
+/// only a deadlock or an endless loop reaches it.
+const DEADLINE: Duration = Duration::from_secs(120);
 
 #[derive(Debug, PartialEq, Eq)]
 enum Status {
@@ -18,28 +30,32 @@ enum Status {
     DoesNotCompile(String),
 }
 
-pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> {
-    let exercises: Vec<Exercise> = match lesson {
-        Some(id) => coursework::exercises(id, &coursework::lesson_dir(id)?)?,
-        None => coursework::all_exercises()?,
-    };
+pub fn check(target: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> {
+    let exercises = select(target)?;
     if exercises.is_empty() {
         say!(
             "no exercises{}",
-            lesson.map(|l| format!(" in {l}")).unwrap_or_default()
+            target.map(|t| format!(" in {t}")).unwrap_or_default()
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let what = if solutions {
-        "reference solutions"
-    } else {
-        "your exercises"
+    let n = exercises.len();
+    let what = match (solutions, n) {
+        (true, 1) => "reference solution",
+        (true, _) => "reference solutions",
+        (false, 1) => "exercise",
+        (false, _) => "exercises",
     };
-    say!("checking {} {what}…\n", exercises.len());
+    say!("checking {n} {what}…\n");
+    let built = build(&exercises, solutions)?;
     let mut next: Option<&Exercise> = None;
     let mut passed = 0;
     for e in &exercises {
-        let status = run_one(e, solutions)?;
+        let status = match built.get(&e.name) {
+            Some(Ok(executable)) => run(e, executable)?,
+            Some(Err(error)) => Status::DoesNotCompile(error.clone()),
+            None => Status::DoesNotCompile("cargo built nothing for it".into()),
+        };
         let label = match &status {
             Status::Pass => "pass",
             Status::NotStarted => "not started",
@@ -82,31 +98,168 @@ pub fn check(lesson: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
     }
 }
 
-fn run_one(e: &Exercise, solutions: bool) -> anyhow::Result<Status> {
+/// The exercises `check` was asked for: every one, one lesson's, or one by name.
+/// A lesson that lacks what it needs (MPI, say) is an error when named, and is
+/// left out with a note when checking everything.
+fn select(target: Option<&str>) -> anyhow::Result<Vec<Exercise>> {
+    let Some(target) = target else {
+        let mut all = Vec::new();
+        for lesson in LESSONS {
+            if let Err(e) = lesson.preflight() {
+                say!("skipping {}'s exercises: {e:#}", lesson.id);
+                continue;
+            }
+            all.extend(lesson.exercises()?);
+        }
+        return Ok(all);
+    };
+    if let Ok(lesson) = lessons::find(target) {
+        lesson.preflight()?;
+        return lesson.exercises();
+    }
+    let all = coursework::all()?;
+    if let Some(e) = all.iter().find(|e| e.name == target) {
+        lessons::find(e.lesson)?.preflight()?;
+        return Ok(vec![e.clone()]);
+    }
+    // Neither: suggest the closer of a lesson id and an exercise name.
+    let ids = lessons::ids();
+    let names = all.iter().map(|e| e.name.as_str());
+    let mut message = format!("\"{target}\" is neither a lesson nor an exercise");
+    if let Some(m) = lab::did_you_mean(target, ids.iter().copied().chain(names)) {
+        message.push_str(&format!("\n  = did you mean \"{m}\"?"));
+    }
+    message.push_str(&format!("\n  = lessons: {}", ids.join(", ")));
+    message.push_str("\n  = exercises: `cargo xtask check` lists them all");
+    bail!(message)
+}
+
+/// Builds the checks of `exercises` in one cargo run; by exercise name, its test
+/// executable or the compiler's first error.
+fn build(
+    exercises: &[Exercise],
+    solutions: bool,
+) -> anyhow::Result<HashMap<String, Result<PathBuf, String>>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let feature = if solutions { "solutions" } else { "exercises" };
-    let output = Command::new(cargo)
-        .current_dir(crate::workspace_root())
-        .args([
-            "test",
-            "--quiet",
-            "--package",
-            &e.crate_name,
-            "--features",
-            feature,
-            "--test",
-            &e.name,
-        ])
-        .args(["--", "--test-threads=1"])
+    let mut cmd = Command::new(cargo);
+    // `--workspace` (the `--test`s pick what is built): features resolve as in
+    // `cargo test --workspace`, so the dependencies that command built are
+    // reused, not built again with another feature set.
+    cmd.current_dir(crate::workspace_root()).args([
+        "build",
+        "--workspace",
+        "--keep-going",
+        "--message-format=json",
+    ]);
+    let mut packages: Vec<&str> = exercises.iter().map(|e| e.package).collect();
+    packages.dedup();
+    for e in exercises {
+        cmd.args(["--test", &e.name]);
+    }
+    if solutions {
+        let features: Vec<String> = packages.iter().map(|p| format!("{p}/solutions")).collect();
+        cmd.args(["--features", &features.join(",")]);
+    }
+    let output = cmd
+        .stdin(Stdio::null())
+        .output()
+        .context("running cargo build")?;
+
+    let mut built: HashMap<String, Result<PathBuf, String>> = HashMap::new();
+    let mut first_error: Option<String> = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let target = message["target"]["name"].as_str().unwrap_or_default();
+        match message["reason"].as_str() {
+            Some("compiler-artifact") => {
+                if let Some(exe) = message["executable"].as_str() {
+                    built.insert(target.to_string(), Ok(PathBuf::from(exe)));
+                }
+            }
+            Some("compiler-message") if message["message"]["level"] == "error" => {
+                let rendered = message["message"]["rendered"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_end()
+                    .to_string();
+                first_error.get_or_insert_with(|| rendered.clone());
+                built.entry(target.to_string()).or_insert(Err(rendered));
+            }
+            _ => {}
+        }
+    }
+    // An exercise with neither an executable nor an error of its own was stopped
+    // by something it depends on (its lesson's crate, say): show that error.
+    let fallback = first_error.unwrap_or_else(|| {
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    for e in exercises {
+        built
+            .entry(e.name.clone())
+            .or_insert_with(|| Err(fallback.clone()));
+    }
+    Ok(built)
+}
+
+/// Runs one exercise's tests, as `cargo test` would, and reads their outcome.
+fn run(e: &Exercise, executable: &Path) -> anyhow::Result<Status> {
+    let mut child = Command::new(executable)
+        .arg("--test-threads=1")
+        .current_dir(e.crate_dir())
         .env("RUST_BACKTRACE", "0")
-        .output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() {
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running the tests of {}", e.name))?;
+    // Read both pipes while waiting, so a chatty test cannot fill one and stall.
+    let mut stdout_pipe = child.stdout.take().expect("piped");
+    let mut stderr_pipe = child.stderr.take().expect("piped");
+    let stdout_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout_pipe.read_to_string(&mut text);
+        text
+    });
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr_pipe.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout_reader.join().unwrap_or_default();
+    let stderr = stderr_reader.join().unwrap_or_default();
+    let Some(status) = status else {
+        return Ok(Status::Fail(format!(
+            "the tests did not finish within {} s: is something waiting forever (a lock never released, a channel never closed)?",
+            DEADLINE.as_secs()
+        )));
+    };
+    if status.success() {
         return Ok(Status::Pass);
     }
     if !stdout.contains("running ") {
-        return Ok(Status::DoesNotCompile(first_compiler_error(&stderr)));
+        return Ok(Status::Fail(format!(
+            "{}\n{}",
+            stdout.trim(),
+            stderr.trim()
+        )));
     }
     let panics = panic_messages(&stdout);
     if !panics.is_empty() && panics.iter().all(|p| p.contains("not yet implemented")) {
@@ -118,19 +271,6 @@ fn run_one(e: &Exercise, solutions: bool) -> anyhow::Result<Status> {
             .find(|p| !p.contains("not yet implemented"))
             .unwrap_or_else(|| stdout.trim().to_string()),
     ))
-}
-
-/// The first `error` block of rustc's output.
-fn first_compiler_error(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().collect();
-    let Some(start) = lines.iter().position(|l| l.starts_with("error")) else {
-        return stderr.trim().to_string();
-    };
-    let end = lines[start + 1..]
-        .iter()
-        .position(|l| l.is_empty() || l.starts_with("error"))
-        .map_or(lines.len(), |i| start + 1 + i);
-    lines[start..end].join("\n")
 }
 
 /// The message of each failed test: "test name: panic message".

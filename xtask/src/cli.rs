@@ -34,8 +34,8 @@ pub enum Command {
     },
     /// Build and test your exercises: which pass, which fail, what to do next.
     Check {
-        /// Check one lesson only (e.g. lesson-05).
-        lesson: Option<String>,
+        /// Check one lesson (lesson-05) or one exercise (karp_flatt) only.
+        target: Option<String>,
         /// Run the same tests against the reference solutions instead.
         #[arg(long)]
         solutions: bool,
@@ -53,13 +53,41 @@ pub enum Command {
         #[arg(long, value_name = "LIST")]
         answers: Option<String>,
     },
-    /// Write configs/<name>.toml from a lesson's defaults, every key commented.
+    /// Write results/index.html: every run on one page (tables, plots, config, machine).
+    Report {
+        /// The results folder to show (default: results/ in the workspace root).
+        #[arg(long, value_name = "DIR")]
+        results: Option<PathBuf>,
+        /// Folders of reference runs to set beside yours (default: every lessons/*/reference/).
+        #[arg(long, value_name = "DIR")]
+        reference: Vec<PathBuf>,
+    },
+    /// Compare two runs (results folders or files): noise or a real difference, row by row.
+    Compare {
+        /// The first run: a results folder or one results file.
+        a: PathBuf,
+        /// The second run, compared against the first (ratios are B/A).
+        b: PathBuf,
+    },
+    /// Pool a class's results folders: check each file, leave out bad ones, write tables and plots.
+    Merge {
+        /// One student's results/ folder each.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where the merged tables, plots and page go (default: results/merged/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Folders of reference runs (default: every lessons/*/reference/).
+        #[arg(long, value_name = "DIR")]
+        reference: Vec<PathBuf>,
+    },
+    /// Write studies/<name>.toml from a lesson's defaults, every key commented.
     New {
         /// A lesson id such as lesson-05.
         lesson: String,
-        /// The new config's name (configs/<name>.toml).
+        /// The new config's name (studies/<name>.toml).
         name: String,
-        /// Write into this folder instead of configs/.
+        /// Write into this folder instead of studies/.
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
@@ -67,7 +95,7 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// A lesson id (lesson-05) or the path of a config file (configs/my-study.toml).
+    /// A lesson id (lesson-05) or the path of a config file (studies/my-study.toml).
     pub target: String,
     /// Use each experiment's [experiment.quick] overrides, one timed run, no warm-up.
     #[arg(long)]

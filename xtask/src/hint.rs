@@ -3,17 +3,7 @@
 use std::process::ExitCode;
 
 pub fn hint(name: &str) -> anyhow::Result<ExitCode> {
-    let all = crate::coursework::all_exercises()?;
-    let Some(e) = all.iter().find(|e| e.name == name) else {
-        eprintln!(
-            "error: no exercise named \"{name}\"\n  = exercises: {}",
-            all.iter()
-                .map(|e| e.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Ok(ExitCode::from(crate::EXIT_BAD_INPUT));
-    };
+    let e = crate::coursework::find(name)?;
     say!("{} ({}): {}\n", e.name, e.lesson, e.task);
     say!("Hint: {}", e.hint.trim());
     say!("\nYour file: {}", crate::shown(&e.file()));

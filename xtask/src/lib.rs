@@ -3,12 +3,16 @@
 //!
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
-//! coursework commands `check`, `hint` and `quiz`, and `bench` (the runtime's
-//! overheads against rayon and std). Each command is one module; the
+//! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
+//! overheads against rayon and std), and for seeing results `report` (every run on
+//! one HTML page), `compare` (two runs: noise or a difference) and `merge` (a
+//! class's results pooled). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
 //! id, a flag).
+
+#![forbid(unsafe_code)]
 
 /// `println!` that ignores a closed stdout (`cargo xtask list | head -n 3`), so
 /// output into a closed pipe ends quietly instead of panicking.
@@ -22,12 +26,15 @@ macro_rules! say {
 mod bench;
 mod check;
 mod cli;
+mod compare;
 pub mod coursework;
 mod hint;
 pub mod lessons;
 mod list;
+mod merge;
 mod new;
 pub mod quiz;
+mod report;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -52,13 +59,20 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        cli::Command::List { lesson } => Ok(list::list(lesson.as_deref())),
+        cli::Command::List { lesson } => list::list(lesson.as_deref()),
         cli::Command::Run(args) => Ok(run::run(args)),
         cli::Command::Bench { quick, out } => bench::bench(quick, out),
-        cli::Command::Check { lesson, solutions } => check::check(lesson.as_deref(), solutions),
+        cli::Command::Check { target, solutions } => check::check(target.as_deref(), solutions),
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
+        cli::Command::Report { results, reference } => report::report(results, &reference),
+        cli::Command::Compare { a, b } => compare::compare(&a, &b),
+        cli::Command::Merge {
+            dirs,
+            out,
+            reference,
+        } => merge::merge(&dirs, out, &reference),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
@@ -72,6 +86,13 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace root")
         .to_path_buf()
+}
+
+/// Where a student's own configs go (`cargo xtask new` writes there): git
+/// ignores them and the tests never read them. `configs/` holds the lessons'
+/// defaults.
+pub fn studies_dir() -> PathBuf {
+    workspace_root().join("studies")
 }
 
 /// `path` relative to the workspace root when it lies under it, for messages and

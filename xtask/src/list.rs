@@ -3,26 +3,27 @@
 use crate::lessons;
 use std::process::ExitCode;
 
-pub fn list(lesson: Option<&str>) -> ExitCode {
-    let all = lessons::all();
+pub fn list(lesson: Option<&str>) -> anyhow::Result<ExitCode> {
     let Some(id) = lesson else {
-        for l in &all {
-            say!("{:11}{}\n{:11}kinds: {}", l.id, l.title, "", kinds(l));
+        for entry in lessons::LESSONS {
+            let l = (entry.experiments)();
+            say!("{:11}{}\n{:11}kinds: {}", l.id, l.title, "", kinds(&l));
+            for r in entry.needs {
+                say!("{:11}needs: {}", "", r.what);
+            }
         }
         say!(
             "\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it."
         );
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     };
-    let Some(lesson) = all.iter().find(|l| l.id == id) else {
-        eprintln!(
-            "error: unknown lesson \"{id}\"\n  = lessons: {}",
-            all.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
-        );
-        return ExitCode::from(crate::EXIT_BAD_INPUT);
-    };
+    let entry = lessons::find(id)?;
+    let lesson = (entry.experiments)();
     say!("{} — {}", lesson.id, lesson.title);
-    say!("default config: configs/{}.toml\n", lesson.id);
+    for r in entry.needs {
+        say!("needs: {} (install it with `{}`)", r.what, r.install);
+    }
+    say!("default config: {}\n", crate::shown(&entry.config()));
     for kind in &lesson.kinds {
         say!("{} — {}", kind.name(), kind.about());
         let defaults = kind.defaults();
@@ -41,7 +42,7 @@ pub fn list(lesson: Option<&str>) -> ExitCode {
         "Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.",
         "workers"
     );
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 fn kinds(lesson: &lab::Lesson) -> String {

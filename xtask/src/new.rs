@@ -1,6 +1,9 @@
-//! `cargo xtask new <lesson> <name>`: write `configs/<name>.toml`, a config with
+//! `cargo xtask new <lesson> <name>`: write `studies/<name>.toml`, a config with
 //! one experiment of every kind of the lesson and every key commented, ready to
-//! edit.
+//! edit. `studies/` holds a student's own configs: git ignores them (as it does
+//! `results/`) and the tests never read them, so a study neither shows up as a
+//! change to the course nor breaks `cargo test`. `configs/` holds the lessons'
+//! defaults, one per lesson, which the tests cover.
 
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
@@ -11,13 +14,9 @@ pub fn new(
     name: &str,
     dir: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
+    let entry = crate::lessons::find(lesson_id)?;
     let all = crate::lessons::all();
-    let Some(lesson) = all.iter().find(|l| l.id == lesson_id) else {
-        bail!(
-            "unknown lesson \"{lesson_id}\"\n  = lessons: {}",
-            all.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
-        );
-    };
+    let lesson = (entry.experiments)();
     if name.is_empty()
         || !name
             .chars()
@@ -25,10 +24,8 @@ pub fn new(
     {
         bail!("\"{name}\" cannot name a config file: use letters, digits, `-` and `_`");
     }
-    let root = crate::workspace_root();
-    let path = dir
-        .unwrap_or_else(|| root.join("configs"))
-        .join(format!("{name}.toml"));
+    let dir = dir.unwrap_or_else(crate::studies_dir);
+    let path = dir.join(format!("{name}.toml"));
     if path.exists() {
         bail!(
             "{} exists already; pick another name or edit that file",
@@ -36,7 +33,7 @@ pub fn new(
         );
     }
     // The lesson's own config supplies sensible sweeps and quick sizes.
-    let default_path = lab::config::lesson_config_path(&root, lesson.id);
+    let default_path = entry.config();
     let defaults = lab::config::load(&default_path, &crate::shown(&default_path), &all)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("reading the defaults of {lesson_id}"))?;
@@ -120,6 +117,7 @@ pub fn new(
     // The file we write must load: check it before writing.
     lab::config::parse(&text, &crate::shown(&path), &all)
         .map_err(|e| anyhow::anyhow!("internal error, the generated config does not load:\n{e}"))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     lab::report::write_atomic(&path, text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
     say!("wrote {}", crate::shown(&path));

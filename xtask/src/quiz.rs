@@ -58,8 +58,7 @@ pub fn load(path: &Path) -> anyhow::Result<Quiz> {
 }
 
 pub fn quiz(lesson: &str, answers: Option<&str>) -> anyhow::Result<ExitCode> {
-    let dir = crate::coursework::lesson_dir(lesson)?;
-    let path = dir.join("quiz.toml");
+    let path = crate::lessons::find(lesson)?.quiz();
     if !path.exists() {
         bail!(
             "{lesson} has no quiz yet ({} is missing)",

@@ -3,12 +3,12 @@
 
 use crate::cli::RunArgs;
 use crate::{EXIT_BAD_INPUT, EXIT_FAILED, lessons, shown, workspace_root};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: RunArgs) -> ExitCode {
     let all = lessons::all();
-    let path = match resolve(&args.target, &all) {
+    let path = match resolve(&args.target) {
         Ok(path) => path,
         Err(message) => {
             eprintln!("error: {message}");
@@ -17,11 +17,21 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let config = match lab::config::load(&path, &shown(&path), &all) {
         Ok(config) => config,
-        Err(e) => {
+        Err(mut e) => {
+            if !path.exists() {
+                if let Some(near) = near_miss(&path) {
+                    e.help.insert(0, format!("did you mean {}?", shown(&near)));
+                }
+            }
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    let entry = lessons::find(&config.lesson).expect("the config names a known lesson");
+    if let Err(e) = entry.preflight() {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let lesson = all
         .iter()
         .find(|l| l.id == config.lesson)
@@ -33,7 +43,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         out: args.out.unwrap_or_else(|| workspace_root().join("results")),
         redact: args.redact,
     };
-    match lab::run::run(&config, lesson, &opts) {
+    let result = lab::run::run(&config, lesson, &opts);
+    if result.as_ref().is_ok_and(|o| !o.written.is_empty()) {
+        crate::report::refresh(&opts.out, opts.redact);
+    }
+    match result {
         Ok(outcome) if outcome.failed.is_empty() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(EXIT_FAILED),
         Err(e) => {
@@ -43,22 +57,49 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-/// A lesson id names `configs/<id>.toml`; anything else is a path.
-fn resolve(target: &str, all: &[lab::Lesson]) -> Result<PathBuf, String> {
+/// A lesson id names its default config, `configs/<id>.toml`; anything else is
+/// a path.
+fn resolve(target: &str) -> Result<PathBuf, String> {
     let looks_like_path = target.ends_with(".toml")
         || target.contains(['/', '\\'])
         || PathBuf::from(target).is_file();
     if looks_like_path {
         return Ok(PathBuf::from(target));
     }
-    if all.iter().any(|l| l.id == target) {
-        return Ok(lab::config::lesson_config_path(&workspace_root(), target));
+    if let Ok(entry) = lessons::find(target) {
+        return Ok(entry.config());
     }
-    let ids: Vec<&str> = all.iter().map(|l| l.id).collect();
-    let mut message = format!("unknown lesson \"{target}\"");
-    message.push_str(&format!("\n  = lessons you can run: {}", ids.join(", ")));
-    message.push_str("\n  = or give the path of a config file, e.g. configs/my-study.toml");
+    let mut message = lessons::unknown_lesson(target);
+    // `cargo xtask run my-study` for studies/my-study.toml.
+    for dir in [crate::studies_dir(), workspace_root().join("configs")] {
+        let file = dir.join(format!("{target}.toml"));
+        if file.is_file() {
+            message.push_str(&format!(
+                "\n  = to run your config: cargo xtask run {}",
+                shown(&file)
+            ));
+        }
+    }
+    message.push_str("\n  = or give the path of a config file, e.g. studies/my-study.toml");
     Err(message)
+}
+
+/// A `.toml` file beside a missing `path` whose name is a likely typo of it
+/// (`configs/lesson-5.toml` for `configs/lesson-05.toml`).
+fn near_miss(path: &Path) -> Option<PathBuf> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let wanted = path.file_name()?.to_str()?;
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    let found = lab::did_you_mean(wanted, names.iter().map(String::as_str))?;
+    Some(dir.join(found))
 }
 
 /// Ctrl-C stops the run at once: wait for a results file being written to land,

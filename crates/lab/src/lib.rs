@@ -31,6 +31,7 @@ pub mod params;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod scaling;
 pub mod suggest;

@@ -15,6 +15,8 @@
 //! | [`switch_interval`] | an I/O thread's wake-up latency beside CPU-bound threads, over the switch interval (the convoy effect) |
 //! | [`interpreters`] | one interpreter, and one lock, per worker: speedup up to the core count — why multiprocessing works |
 
+#![forbid(unsafe_code)]
+
 pub mod cpu_bound;
 pub mod free_threaded;
 pub mod interpreters;

@@ -20,6 +20,8 @@
 //! calls `runtime::process::worker_guard` with [`register_tasks`] before
 //! anything else, so every worker knows the lesson's tasks by name.
 
+#![forbid(unsafe_code)]
+
 pub mod chunksize;
 pub mod map_styles;
 pub mod serialization;

@@ -1,7 +1,8 @@
 //! Lesson-level behaviour of the two pools, on real worker processes: the
 //! lesson's workloads give the same results on either pool and any worker
 //! count; a panicking task is an error for that task only; a worker killed in
-//! the middle of a run breaks the pool at once and leaves no process behind;
+//! the middle of a run breaks the pool, which fails the run without finishing
+//! its work and leaves no process behind;
 //! and workers do not outlive a parent that is killed.
 //!
 //! A `harness = false` target (see this crate's Cargo.toml): the process pool
@@ -141,15 +142,17 @@ fn a_worker_killed_mid_run_breaks_the_pool_without_a_hang_or_a_leftover_process(
     let (tx, rx) = mpsc::channel();
     let killed_at = thread::scope(|s| {
         s.spawn(|| {
-            // Forty tasks of 200 ms on two workers: 4 s of work if nobody dies.
-            let _ = tx.send(pool.map(&SLEEP_MS, vec![200; 40], 1));
+            // Two hundred tasks of 200 ms on two workers: 20 s of work if nobody
+            // dies, twice the wait below, so returning within it means the pool
+            // gave up on the run instead of finishing it.
+            let _ = tx.send(pool.map(&SLEEP_MS, vec![200; 200], 1));
         });
         thread::sleep(Duration::from_millis(300));
         kill9(pids[1]);
         let killed_at = Instant::now();
         let outcome = rx
             .recv_timeout(WAIT)
-            .expect("map returned within 10 s of the kill, not after the whole run or never");
+            .expect("map returned within 10 s of the kill, not after its 20 s of work or never");
         let err = outcome.expect_err("a map that lost a worker fails");
         assert_eq!(err.kind(), TaskErrorKind::BrokenPool, "{err}");
         killed_at

@@ -12,6 +12,8 @@
 //! | [`wait_modes`] | `wait` with `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`, one task failing |
 //! | [`cancel`] | cancelling the pending tail of a queue: what ran, what was cancelled, the time saved |
 
+#![forbid(unsafe_code)]
+
 pub mod cancel;
 pub mod completion_order;
 pub mod cpu_executors;

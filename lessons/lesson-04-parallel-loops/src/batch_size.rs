@@ -81,16 +81,22 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     Some(fixed_best.map_or(timing.median_s, |b: f64| b.min(timing.median_s)))
             }
         }
-        report.push(
-            point
-                .row()
-                .metric("checksum", checksum(&results))
-                .measured("ns_per_task", round(timing.median_s / n * 1e9, 1))
-                .measured("overhead_ns_per_task", round(overhead, 1))
+        let row = point
+            .row()
+            .metric("checksum", checksum(&results))
+            .measured("ns_per_task", round(timing.median_s / n * 1e9, 1))
+            .measured("overhead_ns_per_task", round(overhead, 1));
+        // A fixed batch size cuts the tasks the same way on every run; "auto"
+        // sizes its batches from how long the last ones took.
+        let row = match p.batch_size.0 {
+            BatchSize::Fixed(_) => row
+                .metric("batches", stats.batches as u64)
+                .metric("largest_batch", stats.largest_batch as u64),
+            BatchSize::Auto => row
                 .measured("batches", stats.batches as u64)
-                .measured("largest_batch", stats.largest_batch as u64)
-                .timing(timing),
-        );
+                .measured("largest_batch", stats.largest_batch as u64),
+        };
+        report.push(row.timing(timing));
     }
     if let Some((_, t)) = sequential.first() {
         let n = points.first().map_or(1, |p| p.params.tasks) as f64;

@@ -13,9 +13,14 @@
 //! | [`shared_vs_copied`] | a large array shared, copied per task, serialized to processes, or memory-mapped: time and peak memory |
 //! | [`prange`] | a row-wise reduction as a plain loop, rayon `par_iter` and `Parallel`: speedup and efficiency |
 
+// Lesson 04 maps a file into memory (joblib's memmapping), which only an
+// `unsafe` call can do: `memory` alone may, and each block says why it is sound.
+#![deny(unsafe_code)]
+
 pub mod backends;
 pub mod batch_size;
 pub mod keys;
+#[allow(unsafe_code)]
 pub mod memory;
 pub mod prange;
 pub mod shared_vs_copied;

@@ -11,6 +11,8 @@
 //! | [`weak_scaling`] | work grows with the workers: scaled speedup beside Gustafson |
 //! | [`beyond_this_machine`] | a simulation of up to 1024 workers fed with measured task costs |
 
+#![forbid(unsafe_code)]
+
 pub mod beyond_this_machine;
 pub mod models;
 pub mod simulate;

@@ -16,6 +16,8 @@
 //! [`sample`] holds the estimate they all run, including the one-draw-per-point
 //! integer test that makes it fast.
 
+#![forbid(unsafe_code)]
+
 pub mod convergence;
 pub mod pi;
 pub mod same_seed_mistake;

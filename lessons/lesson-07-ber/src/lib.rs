@@ -13,6 +13,8 @@
 //! streams and early stop that make every row the same for any number of
 //! workers; [`erfc`] the theory, to about thirteen digits.
 
+#![forbid(unsafe_code)]
+
 pub mod ber_curve;
 pub mod erfc;
 pub mod simulate;

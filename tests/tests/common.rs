@@ -1,0 +1,88 @@
+//! Running the real driver binary from tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root (where `configs/` is).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A fresh, empty folder under the target directory for one test's results.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root()
+        .join("target")
+        .join("test-scratch")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the driver with `args` from the workspace root.
+pub fn parlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_parlab"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("the parlab binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file below `dir`, relative to it and written with `/` on every
+/// system (snapshot names are made from these), sorted.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let relative = p.strip_prefix(dir).unwrap();
+                let parts: Vec<_> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether this machine has what `lesson` needs beyond Rust (MPI, say). When it
+/// does not, the test skips the lesson with a printed note, unless the
+/// requirement's variable (`PARLAB_REQUIRE_MPI=1`) says it must be there, in
+/// which case the test fails.
+pub fn available(lesson: &xtask::lessons::Entry) -> bool {
+    let missing = lesson.missing();
+    for r in &missing {
+        assert!(
+            !r.required(),
+            "{} needs {}, which is missing, and {}=1 requires it: install it with `{}`",
+            lesson.id,
+            r.what,
+            r.require_var,
+            r.install
+        );
+        eprintln!(
+            "note: skipping {}: it needs {} (install it with `{}`; set {}=1 to make this a failure)",
+            lesson.id, r.what, r.install, r.require_var
+        );
+    }
+    missing.is_empty()
+}
