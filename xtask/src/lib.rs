@@ -96,7 +96,11 @@ pub fn studies_dir() -> PathBuf {
 }
 
 /// `path` relative to the workspace root when it lies under it, for messages and
-/// results files (`configs/lesson-05.toml`).
+/// results files (`configs/lesson-05.toml`). Written with `/` on every system,
+/// Windows included (where `configs\lesson-05.toml` names the same file), so a
+/// results file says the same wherever it was made. The two paths are compared
+/// as written first, then resolved (a symlinked folder, macOS's `/tmp`, a
+/// Windows drive letter written differently).
 pub fn shown(path: &Path) -> String {
     let root = workspace_root();
     let absolute = if path.is_absolute() {
@@ -106,8 +110,23 @@ pub fn shown(path: &Path) -> String {
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    match absolute.strip_prefix(&root) {
-        Ok(rel) => rel.display().to_string(),
+    let relative = absolute
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .or_else(|_| {
+            let resolved = absolute.canonicalize()?;
+            let root = root.canonicalize()?;
+            resolved
+                .strip_prefix(&root)
+                .map(Path::to_path_buf)
+                .map_err(std::io::Error::other)
+        });
+    match relative {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
         Err(_) => path.display().to_string(),
     }
 }
