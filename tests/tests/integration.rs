@@ -14,4 +14,5 @@ mod configs;
 mod coursework;
 mod fuzz_corpus;
 mod python;
+mod seeing_results;
 mod tidy;

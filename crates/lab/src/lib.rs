@@ -35,6 +35,7 @@ pub mod plot;
 pub mod progress;
 pub mod python;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod scaling;
 pub mod suggest;

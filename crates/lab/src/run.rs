@@ -194,12 +194,27 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         } else {
             opts.out.display().to_string()
         };
+        // Paths as the system writes them (`lesson-02\x.json` on Windows), so the
+        // line can be pasted into cmd too; with `--redact`, as on Linux, so the
+        // snapshot tests see the same line on every system.
+        let sep = if opts.redact {
+            '/'
+        } else {
+            std::path::MAIN_SEPARATOR
+        };
         let names: Vec<String> = outcome
             .written
             .iter()
-            .map(|p| p.strip_prefix(&opts.out).unwrap_or(p).display().to_string())
+            .map(|p| {
+                let name = p.strip_prefix(&opts.out).unwrap_or(p).display().to_string();
+                if opts.redact {
+                    name.replace(std::path::MAIN_SEPARATOR, "/")
+                } else {
+                    name
+                }
+            })
             .collect();
-        out.print(&format!("\nwrote in {shown}/: {}\n", names.join(", ")));
+        out.print(&format!("\nwrote in {shown}{sep}: {}\n", names.join(", ")));
     }
     if !outcome.failed.is_empty() {
         out.print(&format!(
