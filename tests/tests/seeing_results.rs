@@ -257,7 +257,7 @@ fn compare_fails_naming_the_file_row_and_metric_of_an_edited_checksum() {
     let err = stderr(&o);
     assert!(
         err.contains(
-            "error: lesson-05/strong-scaling, row workers=2: deterministic metric checksum differs:"
+            "error: lesson-05/strong-scaling, row impl=rust, workers=2: deterministic metric checksum differs:"
         ) && err.contains(&format!("12345 in B ({})", file.display())),
         "{err}"
     );
@@ -377,7 +377,7 @@ fn merge_of_a_class_pools_the_good_files_and_names_each_bad_one_with_its_reason(
         ),
         (
             "s24",
-            "lesson-05/strong-scaling.json: does not reproduce the reference run: checksum at workers=2 is 7, the reference run has ",
+            "lesson-05/strong-scaling.json: does not reproduce the reference run: checksum at impl=rust, workers=2 is 7, the reference run has ",
         ),
         (
             "s25",
@@ -394,7 +394,7 @@ fn merge_of_a_class_pools_the_good_files_and_names_each_bad_one_with_its_reason(
         ("s28", "lesson-04/backends.json: timed in a debug build"),
         (
             "s29",
-            "lesson-06/pi.json: does not reproduce the reference run: rows missing that the reference run has: workers=",
+            "lesson-06/pi.json: does not reproduce the reference run: rows missing that the reference run has: impl=rust, workers=",
         ),
         (
             "s30",
@@ -459,8 +459,8 @@ fn merge_of_a_class_pools_the_good_files_and_names_each_bad_one_with_its_reason(
     assert_eq!(csv.lines().count() - 1, rows_per_run * (30 - 2), "{csv}");
     let svg = std::fs::read_to_string(out.join("lesson-05/strong-scaling.svg")).unwrap();
     assert!(
-        svg.contains("8 cores · macos aarch64 (4 students)"),
-        "one curve per kind of machine"
+        svg.contains("8 cores · macos aarch64 · impl=rust (4 students)"),
+        "one curve per kind of machine and setting of the other params"
     );
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert_eq!(sections(&page), experiments(a));

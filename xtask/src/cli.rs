@@ -53,6 +53,12 @@ pub enum Command {
         #[arg(long, value_name = "LIST")]
         answers: Option<String>,
     },
+    /// Make .venv with numpy and joblib for the lessons' Python rows (pip, from requirements.txt).
+    PythonSetup {
+        /// Remake the venv with this Python (default: keep a working .venv, or make one with python3 from PATH).
+        #[arg(long, value_name = "INTERPRETER")]
+        python: Option<String>,
+    },
     /// Write results/index.html: every run on one page (tables, plots, config, machine).
     Report {
         /// The results folder to show (default: results/ in the workspace root).

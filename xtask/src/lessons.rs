@@ -183,6 +183,32 @@ pub fn all() -> Vec<lab::Lesson> {
     LESSONS.iter().map(|e| (e.experiments)()).collect()
 }
 
+/// The scripts of every kind with Python rows, lesson by lesson in course
+/// order: `(lesson id, kind, script)`.
+pub fn python_scripts() -> Vec<(&'static str, &'static str, &'static lab::python::Script)> {
+    let mut out = Vec::new();
+    for entry in LESSONS {
+        for kind in (entry.experiments)().kinds {
+            if let Some(script) = kind.python() {
+                out.push((entry.id, kind.name(), script));
+            }
+        }
+    }
+    out
+}
+
+/// Every module beyond the standard library that some lesson's Python rows
+/// import (numpy, joblib): what `cargo xtask python-setup` must provide.
+pub fn python_modules() -> Vec<&'static str> {
+    let mut modules: Vec<&'static str> = python_scripts()
+        .iter()
+        .flat_map(|(_, _, script)| script.modules.iter().copied())
+        .collect();
+    modules.sort_unstable();
+    modules.dedup();
+    modules
+}
+
 /// Every lesson id, in course order.
 pub fn ids() -> Vec<&'static str> {
     LESSONS.iter().map(|e| e.id).collect()

@@ -4,8 +4,9 @@
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
 //! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
-//! overheads against rayon and std), and for seeing results `report` (every run on
-//! one HTML page), `compare` (two runs: noise or a difference) and `merge` (a
+//! overheads against rayon and std), `python-setup` (a .venv with numpy and
+//! joblib for the lessons' Python rows), and for seeing results `report` (every run
+//! on one HTML page), `compare` (two runs: noise or a difference) and `merge` (a
 //! class's results pooled). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
@@ -33,6 +34,7 @@ pub mod lessons;
 mod list;
 mod merge;
 mod new;
+mod python_setup;
 pub mod quiz;
 mod report;
 mod run;
@@ -66,6 +68,7 @@ pub fn main() -> ExitCode {
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
+        cli::Command::PythonSetup { python } => python_setup::python_setup(python.as_deref()),
         cli::Command::Report { results, reference } => report::report(results, &reference),
         cli::Command::Compare { a, b } => compare::compare(&a, &b),
         cli::Command::Merge {

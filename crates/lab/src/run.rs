@@ -43,6 +43,9 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Asks a run in progress to stop after the experiment it is running (Ctrl-C).
 pub fn interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    // A Python script runs in a process group of its own, out of the
+    // terminal's reach: stop it (and its pool workers) here.
+    crate::interpreter::stop_running();
 }
 
 /// Whether [`interrupt`] was called; long-running kinds may check it.
@@ -145,7 +148,14 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         ));
         let points = experiment.points(opts.quick);
         let status = crate::progress::spinner(&experiment.name);
-        let ctx = Ctx::new(opts.quick, plan, status.clone());
+        let mut ctx = Ctx::new(opts.quick, plan, status.clone());
+        ctx.python = crate::interpreter::Settings::resolve(
+            experiment.python.as_deref(),
+            config.python.as_deref(),
+            config
+                .python_timeout_s
+                .map(|s| std::time::Duration::from_secs(s.into())),
+        );
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| kind.run(&ctx, &points)));
         status.finish_and_clear();
         let mut report = match result {
