@@ -1,7 +1,7 @@
 //! `io-bound`: tasks that mostly wait on (simulated) I/O. Each task runs a few
 //! interpreted steps (building a request, parsing a reply) and then waits
-//! `io_ms` with the lock released, as every blocking call in CPython's standard
-//! library does. While one thread waits, the others run, so the speedup comes
+//! `io_ms` with the lock released, as CPython's blocking calls (`time.sleep`,
+//! socket and file I/O) do. While one thread waits, the others run, so the speedup comes
 //! close to `workers` even on two cores: waiting needs no core.
 //!
 //! With `release_lock = false` the wait happens with the lock held, as in an

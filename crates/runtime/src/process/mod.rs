@@ -81,15 +81,20 @@
 //!
 //! A worker is this same program, started again with an extra argument, the way
 //! Python's spawn start method starts a fresh interpreter that imports the main
-//! module. Whatever `main` does before [`worker_guard`] runs again in every
-//! worker; `worker_guard` notices the argument and turns the process into a
-//! worker that never returns. So it must be the first call in `main`, and every
-//! task must be registered in the function given to it: that function runs in
-//! both processes, the rest of `main` only in the parent. A task registered only
-//! after the guard (Python: a function defined inside the `if __name__` block)
-//! is unknown to the workers, and every call of it fails with
-//! [`TaskErrorKind::UnknownTask`]. Creating a pool without having called the
-//! guard fails with [`PoolError::GuardNotCalled`] rather than starting workers
+//! module (as `__mp_main__`, so the guarded code does not run). spawn is the
+//! default on Windows, and on macOS since 3.8; on Linux and the other POSIX
+//! systems the default was fork up to 3.13 and is forkserver since 3.14, whose
+//! server process imports the main module the same way. Whatever `main` does
+//! before [`worker_guard`] runs again in every worker; `worker_guard` notices
+//! the argument and turns the process into a worker that never returns. So it
+//! must be the first call in `main`, and every task must be registered in the
+//! function given to it: that function runs in both processes, the rest of
+//! `main` only in the parent. A task registered only after the guard (Python,
+//! under spawn or forkserver: a function defined inside the `if __name__`
+//! block; under fork it would have been copied into the workers) is unknown to
+//! the workers, and every call of it fails with [`TaskErrorKind::UnknownTask`].
+//! Creating a pool without having called the guard fails with
+//! [`PoolError::GuardNotCalled`] rather than starting workers
 //! that would start workers of their own.
 //!
 //! The binary that calls the guard is whatever runs: `cargo xtask`'s `main`
@@ -101,11 +106,13 @@
 //! # Only names cross: closures cannot be tasks
 //!
 //! pickle sends a function by its module and name, and a worker looks the name
-//! up in its own copy of the program; that is why `pool.map(lambda x: x**2, ..)`
-//! fails with `PicklingError`. A [`Task`] is exactly that: a name and a plain
-//! `fn` pointer, and the name is what crosses. A closure that captures a
-//! variable cannot become a `fn` pointer, so the compiler rejects it (see
-//! [`Task`]); pass the captured value in the argument instead.
+//! up in its own copy of the program; that is why `pool.map(lambda x: x**2,
+//! ..)` fails with `PicklingError`. (joblib's loky backend sends functions with
+//! cloudpickle instead, by value, so lambdas do cross it.) A [`Task`] is
+//! exactly that: a name and a plain `fn` pointer, and the name is what crosses.
+//! A closure that captures a variable cannot become a `fn` pointer, so the
+//! compiler rejects it (see [`Task`]); pass the captured value in the argument
+//! instead.
 //!
 //! Results come back on the pool's own threads, so a callback must be `Send`:
 //! reaching for an `Rc` there is the thread version of the same mistake, also
@@ -159,22 +166,23 @@
 //!
 //! # A dead worker breaks the pool
 //!
-//! If a worker ends while the pool still needs it — killed (`kill -9`), aborted,
-//! crashed, or exited from inside a task — the parent's reader for that worker
-//! sees its pipe close at once. The pool is then *broken*, like
+//! If a worker ends while the pool still needs it — killed (`kill -9`),
+//! aborted, crashed, or exited from inside a task — the parent's reader for
+//! that worker sees its pipe close at once. The pool is then *broken*, like
 //! `concurrent.futures`' `BrokenProcessPool`: every pending task fails with
 //! [`TaskErrorKind::BrokenPool`] (with the pid and how it ended, e.g. "was
 //! killed by signal 9 (SIGKILL)"), the other workers are killed and reaped, and
 //! every later call fails the same way. Nothing waits for a result that cannot
 //! come; the tests measure well under a millisecond from the kill to the
-//! errors. (`multiprocessing.Pool` itself hangs in this case; we follow
-//! `concurrent.futures`.) A task that panics is different: the panic is caught
-//! in the worker and becomes that task's [`TaskErrorKind::Panicked`] error with
-//! the message, where it was raised, and the task's index; the worker and the
-//! pool carry on. A callback that panics (an `apply_async` callback, a
-//! `submit`'s `on_done`) is reported on stderr and changes nothing else, as on
-//! the thread pool: [`TaskError`], [`Callbacks`], [`AsyncResult`] and
-//! [`PoolError`] are the runtime's shared vocabulary ([`crate::task`]), the
+//! errors. (`multiprocessing.Pool` itself starts a replacement worker, but the
+//! task the dead one held is lost and a `map` waiting for it waits forever; we
+//! follow `concurrent.futures`.) A task that panics is different: the panic is
+//! caught in the worker and becomes that task's [`TaskErrorKind::Panicked`]
+//! error with the message, where it was raised, and the task's index; the
+//! worker and the pool carry on. A callback that panics (an `apply_async`
+//! callback, a `submit`'s `on_done`) is reported on stderr and changes nothing
+//! else, as on the thread pool: [`TaskError`], [`Callbacks`], [`AsyncResult`]
+//! and [`PoolError`] are the runtime's shared vocabulary ([`crate::task`]), the
 //! very types the thread pool returns.
 //!
 //! # No orphans, no zombies
@@ -232,13 +240,13 @@
 //! `os/mod.rs`, with one implementation per family: `os/unix.rs` (Linux adds
 //! the parent-death signal, the pipe size and the worker's malloc settings),
 //! `os/watch.rs` (the portable watcher), `os/windows.rs`. What differs for a
-//! user: there is no `fork` anywhere here (every worker is a fresh start of
-//! the program, like Python's spawn, the default on macOS and Windows), and a
-//! process start costs more on Windows than on Linux (a new process object,
-//! and the loader maps every DLL again; not measured here: this course's
-//! machine runs Linux), so a pool is worth starting once. On macOS and the portable
-//! path the pipes keep the system's size (64 KiB on Linux), so large payloads
-//! move in more, smaller pieces.
+//! user: there is no `fork` anywhere here (every worker is a fresh start of the
+//! program, like Python's spawn, the default on Windows and, since 3.8, on
+//! macOS), and a process start costs more on Windows than on Linux (a new
+//! process object, and the loader maps every DLL again; not measured here: this
+//! course's machine runs Linux), so a pool is worth starting once. On macOS and
+//! the portable path the pipes keep the system's size (64 KiB on Linux), so
+//! large payloads move in more, smaller pieces.
 //!
 //! # Where the code is
 //!

@@ -21,7 +21,8 @@ pub(super) fn guard_called() -> bool {
 ///
 /// A [`ProcessPool`](super::ProcessPool) starts its workers by running this same
 /// program again with a marker argument, the way Python's spawn start method
-/// starts a fresh interpreter that re-imports the main module. In such a
+/// starts a fresh interpreter that re-imports the main module (as
+/// `__mp_main__`, so the guarded code does not run there). In such a
 /// process `worker_guard` never returns: it registers the tasks, serves them
 /// until the parent closes the pipe (or dies), and exits. In the parent it
 /// registers the tasks (so a name clash panics early, in the parent) and
