@@ -28,6 +28,9 @@ pub fn parlab(args: &[&str]) -> Output {
         .args(args)
         .current_dir(root())
         .env_remove("CLICOLOR_FORCE")
+        // Snapshots hold what every machine prints: the Python rows' one skip
+        // line, whether or not Python is installed (tests/tests/python.rs runs them).
+        .env("PARLAB_PYTHON", "none")
         .output()
         .expect("the parlab binary runs")
 }
@@ -40,7 +43,8 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Every file below `dir`, relative to it, sorted.
+/// Every file below `dir`, relative to it and written with `/` on every
+/// system (snapshot names are made from these), sorted.
 pub fn files_below(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -50,7 +54,12 @@ pub fn files_below(dir: &Path) -> Vec<String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+                let relative = p.strip_prefix(dir).unwrap();
+                let parts: Vec<_> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect();
+                out.push(parts.join("/"));
             }
         }
     }

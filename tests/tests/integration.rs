@@ -1,6 +1,6 @@
 //! parlab as students and instructors meet it, through the real driver binary:
 //! every lesson's default config against its snapshots, bad input, the command
-//! line, coursework, the fuzz corpus, and the course's layout. One test binary
+//! line, coursework, the fuzz corpus, the Python rows, and the course's layout. One test binary
 //! with a module per area, as ripgrep gathers its integration tests: one
 //! compile and one link instead of one per file. A new area is a new module here.
 
@@ -14,4 +14,6 @@ mod configs;
 mod coursework;
 mod fuzz_corpus;
 mod lesson_08;
+mod python;
+mod seeing_results;
 mod tidy;

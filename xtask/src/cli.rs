@@ -55,6 +55,40 @@ pub enum Command {
     },
     /// Write a Slurm batch script that runs a lesson-08 config on a cluster.
     Slurm(SlurmArgs),
+    /// Make .venv with numpy and joblib for the lessons' Python rows (pip, from requirements.txt).
+    PythonSetup {
+        /// Remake the venv with this Python (default: keep a working .venv, or make one with python3 from PATH).
+        #[arg(long, value_name = "INTERPRETER")]
+        python: Option<String>,
+    },
+    /// Write results/index.html: every run on one page (tables, plots, config, machine).
+    Report {
+        /// The results folder to show (default: results/ in the workspace root).
+        #[arg(long, value_name = "DIR")]
+        results: Option<PathBuf>,
+        /// Folders of reference runs to set beside yours (default: every lessons/*/reference/).
+        #[arg(long, value_name = "DIR")]
+        reference: Vec<PathBuf>,
+    },
+    /// Compare two runs (results folders or files): noise or a real difference, row by row.
+    Compare {
+        /// The first run: a results folder or one results file.
+        a: PathBuf,
+        /// The second run, compared against the first (ratios are B/A).
+        b: PathBuf,
+    },
+    /// Pool a class's results folders: check each file, leave out bad ones, write tables and plots.
+    Merge {
+        /// One student's results/ folder each.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where the merged tables, plots and page go (default: results/merged/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Folders of reference runs (default: every lessons/*/reference/).
+        #[arg(long, value_name = "DIR")]
+        reference: Vec<PathBuf>,
+    },
     /// Write studies/<name>.toml from a lesson's defaults, every key commented.
     New {
         /// A lesson id such as lesson-05.

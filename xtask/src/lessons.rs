@@ -145,15 +145,29 @@ impl Requirement {
 }
 
 /// Whether an executable named `program` is on the `PATH`: the usual `present`
-/// check of a [`Requirement`] (`|| on_path("mpirun")`).
+/// check of a [`Requirement`] (`|| on_path("mpirun")`). On Windows the name is
+/// also tried with the extensions of `PATHEXT` (`mpiexec.exe`), as the shell does.
 pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(program))))
+}
+
+#[cfg(unix)]
+fn executable(file: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| {
-            std::fs::metadata(dir.join(program))
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-    })
+    std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn executable(file: &std::path::Path) -> bool {
+    let extensions = std::env::var("PATHEXT").unwrap_or_else(|_| ".EXE;.CMD;.BAT".into());
+    std::iter::once(file.to_path_buf())
+        .chain(
+            extensions
+                .split(';')
+                .map(|ext| file.with_extension(ext.trim_start_matches('.'))),
+        )
+        .any(|f| f.is_file())
 }
 
 impl Entry {
@@ -210,6 +224,32 @@ impl Entry {
 /// The experiment kinds of every lesson, as the config loader takes them.
 pub fn all() -> Vec<lab::Lesson> {
     LESSONS.iter().map(|e| (e.experiments)()).collect()
+}
+
+/// The scripts of every kind with Python rows, lesson by lesson in course
+/// order: `(lesson id, kind, script)`.
+pub fn python_scripts() -> Vec<(&'static str, &'static str, &'static lab::python::Script)> {
+    let mut out = Vec::new();
+    for entry in LESSONS {
+        for kind in (entry.experiments)().kinds {
+            if let Some(script) = kind.python() {
+                out.push((entry.id, kind.name(), script));
+            }
+        }
+    }
+    out
+}
+
+/// Every module beyond the standard library that some lesson's Python rows
+/// import (numpy, joblib): what `cargo xtask python-setup` must provide.
+pub fn python_modules() -> Vec<&'static str> {
+    let mut modules: Vec<&'static str> = python_scripts()
+        .iter()
+        .flat_map(|(_, _, script)| script.modules.iter().copied())
+        .collect();
+    modules.sort_unstable();
+    modules.dedup();
+    modules
 }
 
 /// Every lesson id, in course order.

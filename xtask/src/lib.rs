@@ -4,8 +4,11 @@
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
 //! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
-//! overheads against rayon and std), and `slurm` (a batch script that runs a
-//! lesson-08 config on a cluster). Each command is one module; the
+//! overheads against rayon and std), `python-setup` (a .venv with numpy and
+//! joblib for the lessons' Python rows), `slurm` (a batch script that runs a
+//! lesson-08 config on a cluster), and for seeing results `report` (every run
+//! on one HTML page), `compare` (two runs: noise or a difference) and `merge` (a
+//! class's results pooled). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
 //!
 //! Exit codes: 0 success, 1 an experiment failed, 2 bad input (a config, a lesson
@@ -25,12 +28,16 @@ macro_rules! say {
 mod bench;
 mod check;
 mod cli;
+mod compare;
 pub mod coursework;
 mod hint;
 pub mod lessons;
 mod list;
+mod merge;
 mod new;
+mod python_setup;
 pub mod quiz;
+mod report;
 mod run;
 mod slurm;
 
@@ -64,6 +71,14 @@ pub fn main() -> ExitCode {
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
         cli::Command::Slurm(args) => slurm::slurm(args),
+        cli::Command::PythonSetup { python } => python_setup::python_setup(python.as_deref()),
+        cli::Command::Report { results, reference } => report::report(results, &reference),
+        cli::Command::Compare { a, b } => compare::compare(&a, &b),
+        cli::Command::Merge {
+            dirs,
+            out,
+            reference,
+        } => merge::merge(&dirs, out, &reference),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
@@ -87,7 +102,11 @@ pub fn studies_dir() -> PathBuf {
 }
 
 /// `path` relative to the workspace root when it lies under it, for messages and
-/// results files (`configs/lesson-05.toml`).
+/// results files (`configs/lesson-05.toml`). Written with `/` on every system,
+/// Windows included (where `configs\lesson-05.toml` names the same file), so a
+/// results file says the same wherever it was made. The two paths are compared
+/// as written first, then resolved (a symlinked folder, macOS's `/tmp`, a
+/// Windows drive letter written differently).
 pub fn shown(path: &Path) -> String {
     let root = workspace_root();
     let absolute = if path.is_absolute() {
@@ -97,8 +116,23 @@ pub fn shown(path: &Path) -> String {
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    match absolute.strip_prefix(&root) {
-        Ok(rel) => rel.display().to_string(),
+    let relative = absolute
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .or_else(|_| {
+            let resolved = absolute.canonicalize()?;
+            let root = root.canonicalize()?;
+            resolved
+                .strip_prefix(&root)
+                .map(Path::to_path_buf)
+                .map_err(std::io::Error::other)
+        });
+    match relative {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
         Err(_) => path.display().to_string(),
     }
 }

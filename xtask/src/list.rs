@@ -11,9 +11,15 @@ pub fn list(lesson: Option<&str>) -> anyhow::Result<ExitCode> {
             for r in entry.needs {
                 say!("{:11}needs: {}", "", r.what);
             }
+            if let Some(python) = python_kinds(&l) {
+                say!("{:11}python rows: {python}", "");
+            }
         }
         say!(
             "\n`cargo xtask list <lesson>` shows a lesson's kinds and keys; `cargo xtask run <lesson>` runs it."
+        );
+        say!(
+            "Python rows run with `python` from a config's [run] (python3 by default, the project's .venv first); `cargo xtask python-setup` makes that .venv with numpy and joblib."
         );
         return Ok(ExitCode::SUCCESS);
     };
@@ -26,6 +32,13 @@ pub fn list(lesson: Option<&str>) -> anyhow::Result<ExitCode> {
     say!("default config: {}\n", crate::shown(&entry.config()));
     for kind in &lesson.kinds {
         say!("{} — {}", kind.name(), kind.about());
+        if let Some(script) = kind.python() {
+            say!(
+                "  python rows: {}, {} (interpreter: `python` in [run] or in the experiment)",
+                script.shown(),
+                needs(script)
+            );
+        }
         let defaults = kind.defaults();
         for key in kind.keys() {
             let default = defaults
@@ -43,6 +56,24 @@ pub fn list(lesson: Option<&str>) -> anyhow::Result<ExitCode> {
         "workers"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// "cpu-bound, io-bound (standard library); pi (needs numpy)", or None.
+fn python_kinds(lesson: &lab::Lesson) -> Option<String> {
+    let with: Vec<String> = lesson
+        .kinds
+        .iter()
+        .filter_map(|k| Some(format!("{} ({})", k.name(), needs(k.python()?))))
+        .collect();
+    (!with.is_empty()).then(|| with.join(", "))
+}
+
+fn needs(script: &lab::python::Script) -> String {
+    if script.modules.is_empty() {
+        "standard library".into()
+    } else {
+        format!("needs {}", script.modules.join(", "))
+    }
 }
 
 fn kinds(lesson: &lab::Lesson) -> String {

@@ -52,6 +52,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         std::thread::sleep(std::time::Duration::from_secs(5));
         std::process::exit(130);
     }
+    if result.as_ref().is_ok_and(|o| !o.written.is_empty()) {
+        crate::report::refresh(&opts.out, opts.redact);
+    }
     match result {
         Ok(outcome) if outcome.failed.is_empty() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(EXIT_FAILED),
@@ -109,8 +112,11 @@ fn near_miss(path: &Path) -> Option<PathBuf> {
 
 /// Ctrl-C stops the run at once: wait for a results file being written to land,
 /// then exit with 130 (128 + SIGINT), as shells expect. Worker threads end with the
-/// process; worker processes of a process pool are killed by the kernel when their
-/// parent dies (`PR_SET_PDEATHSIG`, see `runtime::process`).
+/// process; worker processes of a process pool end with their parent on every
+/// system (Linux: the kernel's parent-death signal; macOS: a watcher thread in
+/// each worker; Windows: the job object the workers are in; see `runtime::process`),
+/// and ignore Ctrl-C themselves. `ctrlc` catches the terminal's SIGINT on Unix
+/// and the console's Ctrl-C (and Ctrl-Break) in cmd and PowerShell.
 fn stop_on_ctrl_c() {
     let installed = ctrlc::set_handler(|| {
         lab::run::interrupt();

@@ -78,6 +78,11 @@ pub trait Kind: Send + Sync {
     fn preflight(&self) -> Result<(), String> {
         Ok(())
     }
+    /// The Python script of this kind's Python rows, if it has any (see
+    /// [`crate::python::with_script`]).
+    fn python(&self) -> Option<&'static crate::interpreter::Script> {
+        None
+    }
 }
 
 /// A sweep point with its params typed.
@@ -224,6 +229,8 @@ pub struct Ctx {
     pub plan: Repeats,
     /// What the run is on.
     pub machine: Machine,
+    /// Which interpreter runs this experiment's Python rows ([`crate::interpreter`]).
+    pub python: crate::interpreter::Settings,
     pub(crate) status: ProgressBar,
 }
 
@@ -233,20 +240,24 @@ impl Ctx {
             quick,
             plan,
             machine: Machine::this(),
+            python: crate::interpreter::Settings::default(),
             status,
         }
     }
 
-    /// A context for tests and examples: one timed run, no warm-up, no progress.
+    /// A context for tests and examples: one timed run, no warm-up, no progress,
+    /// and no Python rows (a unit test starts no interpreter).
     pub fn for_tests() -> Ctx {
-        Ctx::new(
+        let mut ctx = Ctx::new(
             true,
             Repeats {
                 warmup: 0,
                 repeats: 1,
             },
             ProgressBar::hidden(),
-        )
+        );
+        ctx.python = crate::interpreter::Settings::off("Python rows are off in unit tests");
+        ctx
     }
 
     /// Times `f` with the run's warm-up and repeats (see [`crate::measure::measure`]),

@@ -11,26 +11,31 @@
 //! imports only modules below it in this list, so there is no cycle.
 //!
 //! ```text
-//! run      → config, kind, report, progress, measure   (runs a checked config)
+//! python   → kind, report, params, measure, numbers, interpreter   (a kind's Python rows)
+//! run      → config, kind, report, progress, measure, interpreter  (runs a checked config)
 //! config   → kind, sweep, suggest, measure             (TOML to checked experiments)
-//! kind     → report, params, progress, measure         (what a lesson implements)
+//! kind     → report, params, progress, measure, interpreter  (what a lesson implements)
 //! report   → plot, numbers, measure                    (rows; table, CSV, files)
 //! plot     → numbers                                   (SVG charts)
 //! params   → measure                                   (typed keys and ranges)
-//! numbers, measure, progress, scaling, suggest, sweep  (import nothing from lab)
+//! numbers, measure, progress, scaling, suggest, sweep, interpreter
+//!                                                      (import nothing from lab)
 //! ```
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod interpreter;
 pub mod kind;
 pub mod measure;
 pub mod numbers;
 pub mod params;
 pub mod plot;
 pub mod progress;
+pub mod python;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod scaling;
 pub mod suggest;

@@ -44,6 +44,9 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// and runs the hooks registered with [`on_interrupt`].
 pub fn interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    // A Python script runs in a process group of its own, out of the
+    // terminal's reach: stop it (and its pool workers) here.
+    crate::interpreter::stop_running();
     let hooks = ON_INTERRUPT.lock().map(|h| h.clone()).unwrap_or_default();
     for hook in hooks {
         hook();
@@ -174,7 +177,14 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         ));
         let points = experiment.points(opts.quick);
         let status = crate::progress::spinner(&experiment.name);
-        let ctx = Ctx::new(opts.quick, plan, status.clone());
+        let mut ctx = Ctx::new(opts.quick, plan, status.clone());
+        ctx.python = crate::interpreter::Settings::resolve(
+            experiment.python.as_deref(),
+            config.python.as_deref(),
+            config
+                .python_timeout_s
+                .map(|s| std::time::Duration::from_secs(s.into())),
+        );
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| kind.run(&ctx, &points)));
         status.finish_and_clear();
         let mut report = match result {
@@ -213,12 +223,27 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         } else {
             opts.out.display().to_string()
         };
+        // Paths as the system writes them (`lesson-02\x.json` on Windows), so the
+        // line can be pasted into cmd too; with `--redact`, as on Linux, so the
+        // snapshot tests see the same line on every system.
+        let sep = if opts.redact {
+            '/'
+        } else {
+            std::path::MAIN_SEPARATOR
+        };
         let names: Vec<String> = outcome
             .written
             .iter()
-            .map(|p| p.strip_prefix(&opts.out).unwrap_or(p).display().to_string())
+            .map(|p| {
+                let name = p.strip_prefix(&opts.out).unwrap_or(p).display().to_string();
+                if opts.redact {
+                    name.replace(std::path::MAIN_SEPARATOR, "/")
+                } else {
+                    name
+                }
+            })
             .collect();
-        out.print(&format!("\nwrote in {shown}/: {}\n", names.join(", ")));
+        out.print(&format!("\nwrote in {shown}{sep}: {}\n", names.join(", ")));
     }
     if !outcome.failed.is_empty() {
         out.print(&format!(

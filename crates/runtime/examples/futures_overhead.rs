@@ -1,5 +1,5 @@
 //! What a future costs: `submit` + `result` per task on both executors, with
-//! trivial tasks, the way the chapter measures `concurrent.futures`:
+//! trivial tasks, the way the chapter uses `concurrent.futures`:
 //! submit them all, then ask each for its result in order
 //! (`[ex.submit(f, i) for i in ...]`, then `[f.result() for f in futures]`).
 //! Also one task at a time (a full round trip each), and, for scale, the

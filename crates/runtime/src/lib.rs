@@ -7,7 +7,7 @@
 //!
 //! | module | what it holds | mirrors |
 //! |---|---|---|
-//! | [`gil`] | an interpreter lock built like CPython's (switch interval, drop request, forced handoff), `allow_threads`, a free-threaded mode, one lock per interpreter | the GIL, `sys.setswitchinterval`, PyO3's `with_gil`/`allow_threads`, python3.13t, PEP 684 |
+//! | [`gil`] | an interpreter lock built like CPython's (switch interval, drop request, forced handoff), `allow_threads`, a free-threaded mode, one lock per interpreter | the GIL, `sys.setswitchinterval`, PyO3's `with_gil`/`allow_threads`, python3.13t/3.14t, PEP 684 (C API) / PEP 734 |
 //! | [`pool`] | a thread pool: `map` with `chunksize`, `starmap`, `imap`, `imap_unordered`, `apply_async`, `close`/`join`/`terminate` | `multiprocessing.pool.ThreadPool` |
 //! | [`process`] | a pool of real worker processes: re-executed program, registered tasks, counted bytes, `BrokenPool` | `multiprocessing.Pool` (spawn), pickling, `BrokenProcessPool` |
 //! | [`futures`] | thread- and process-backed executors, `submit` returning a blocking [`TaskFuture`](futures::TaskFuture) (`result` with timeout, `done`, `cancel`, `add_done_callback`), `as_completed`, `wait`, `shutdown` | `concurrent.futures` |

@@ -14,6 +14,9 @@
 //! | [`free_threaded`] | no global lock (python3.13t): speedup, and its single-thread cost against the lock |
 //! | [`switch_interval`] | an I/O thread's wake-up latency beside CPU-bound threads, over the switch interval (the convoy effect) |
 //! | [`interpreters`] | one interpreter, and one lock, per worker: speedup up to the core count — why multiprocessing works |
+//!
+//! `cpu-bound`, `io-bound` and `free-threaded` also run the same tasks on real
+//! CPython threads ([`python`]), rows `impl = "python"` beside the analogue's.
 
 #![forbid(unsafe_code)]
 
@@ -22,6 +25,7 @@ pub mod free_threaded;
 pub mod interpreters;
 pub mod io_bound;
 pub mod native_release;
+pub mod python;
 pub mod switch_interval;
 pub mod work;
 

@@ -11,12 +11,18 @@
 //!
 //! For scale, the summary also times one task at a time (`apply`, each waiting
 //! for its result): the full round trip that a chunk of many tasks avoids.
+//!
+//! The `impl = "python"` rows run `Pool.map` and `ThreadPool.map` over the same
+//! task (`x + 1`) with the same chunksizes (`python/chunksize.py`); their pool
+//! start-up and round trip are in the summary, apart from the per-task figures.
 
 use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, round};
 use runtime::pool::{Chunksize, ThreadPool};
 use runtime::process::ProcessPool;
 
+use crate::python::{CHUNKSIZE, ChunkOutput, ChunkPoint, StartMethod};
 use crate::work::{BUMP, Pool, bump, checksum, settled_stats, wire_bytes};
+use lab::python::{python_row, ratio, rust_row};
 
 lab::params! {
     /// Trivial tasks through map, chunk by chunk.
@@ -31,14 +37,21 @@ lab::params! {
         pub workers: Workers = Workers::Count(2),
         /// Single tasks sent one at a time (`apply`) to time a round trip, for the summary.
         pub round_trips: u64 = 2_000 => at_least(1),
+        /// Tasks in one map call of the Python rows (Pool.map costs tens of µs per task at chunksize 1).
+        pub python_tasks: u64 = 10_000 => at_least(1),
+        /// How Python's Pool starts its workers: "default" (the platform's), "fork", "spawn" or "forkserver".
+        pub python_start_method: StartMethod = StartMethod::Default,
     }
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "chunksize",
-        "Many trivial tasks through map with chunksize swept: the per-task overhead of a thread pool and of a process pool.",
-        run,
+    lab::python::with_script(
+        lab::kind::<Params>(
+            "chunksize",
+            "Many trivial tasks through map with chunksize swept: the per-task overhead of a thread pool and of a process pool.",
+            run,
+        ),
+        &CHUNKSIZE,
     )
 }
 
@@ -98,18 +111,20 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 None => series.push((p.pool, vec![(p.chunksize as f64, per_task)])),
             }
         }
-        report.push(
+        report.push(rust_row(
             point
                 .row()
                 .param("pool", p.pool.name())
                 .param("workers", workers)
+                .metric("tasks", n)
                 .metric("chunks", chunks)
                 .metric("checksum", sum)
                 .metric("bytes_per_task", round(bytes as f64 / n as f64, 1))
                 .measured("overhead_us_per_task", round(per_task, 4))
                 .timing(timing),
-        );
+        ));
     }
+    python_rows(ctx, points, &mut report)?;
     let mut plot = Plot::new(
         "Per-task overhead of map against chunksize",
         "chunksize",
@@ -119,11 +134,82 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     for (pool, pts) in series {
         plot = plot.series(Series::new(pool.name(), Style::LinePoints, pts));
     }
+    for pool in [Pool::Threads, Pool::Processes] {
+        let pts = python_points(&report, pool.name(), "chunksize", "overhead_us_per_task");
+        if !pts.is_empty() {
+            let name = format!("Python {}", pool.name());
+            plot = plot.series(Series::new(name, Style::LinePoints, pts));
+        }
+    }
     report.plot(plot);
     report.note("chunksize 1 pays one hand-off per task; each tenfold chunk cuts the overhead until the task itself dominates");
     report.note("a process pool moves every argument and result through a pipe (bytes_per_task); a thread pool moves nothing");
     report.note("round_trip_us_*: one task at a time, each waiting for its result; map keeps many tasks in flight instead");
     Ok(report)
+}
+
+/// The same map on Python's `Pool` and `ThreadPool`: the rows `impl = "python"`.
+fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyhow::Result<()> {
+    let asked: Vec<ChunkPoint> = points
+        .iter()
+        .map(|p| ChunkPoint {
+            pool: p.params.pool.name(),
+            workers: p.params.workers.get(),
+            tasks: p.params.python_tasks,
+            chunksize: p.params.chunksize,
+            round_trips: p.params.round_trips,
+        })
+        .collect();
+    let start_method = points
+        .first()
+        .map_or(StartMethod::Default, |p| p.params.python_start_method);
+    let input =
+        lab::python::Input::new(ctx, &asked).with("start_method", start_method.context_name());
+    let Some((out, interpreter)) =
+        lab::python::run_for::<ChunkOutput>(ctx, report, &CHUNKSIZE, &input)?
+    else {
+        return Ok(());
+    };
+    lab::python::ensure_points(&CHUNKSIZE, out.points.len(), asked.len())?;
+    let mut python_rows = Vec::new();
+    for (a, got) in asked.iter().zip(&out.points) {
+        let timing = lab::python::timing(&got.times_s)?;
+        let per_task = timing.median_s * 1e6 / a.tasks as f64;
+        // The Rust row of the same pool and chunksize.
+        let rust = report.rows.iter().find(|r| {
+            r.params.get("pool").and_then(|v| v.as_str()) == Some(a.pool)
+                && r.params.get("chunksize").and_then(|v| v.as_u64()) == Some(a.chunksize as u64)
+        });
+        let mut row = lab::Row::new()
+            .param("pool", a.pool)
+            .param("chunksize", a.chunksize)
+            .param("workers", a.workers)
+            .metric("tasks", a.tasks)
+            .metric("chunks", got.chunks)
+            .metric("checksum", got.checksum)
+            .measured("overhead_us_per_task", round(per_task, 4));
+        if let Some(rust_us) = rust.and_then(|r| r.number("overhead_us_per_task")) {
+            row = row.measured("vs_rust", ratio(per_task, rust_us));
+        }
+        python_rows.push(python_row(row, &interpreter).timing(timing));
+    }
+    report.rows.extend(python_rows);
+    for (pool, ms) in &out.startup_ms {
+        report.summary_measured(
+            &format!("python_pool_startup_ms_{pool}"),
+            lab::significant(*ms, 3),
+        );
+    }
+    for (pool, us) in &out.round_trip_us {
+        report.summary_measured(
+            &format!("python_round_trip_us_{pool}"),
+            lab::significant(*us, 3),
+        );
+    }
+    report.summary_measured("python_start_method", out.start_method);
+    report.note("one task in both: x + 1, handed to a worker and its result brought back; Python's rows map python_tasks of them; vs_rust = Python's overhead_us_per_task / Rust's at the same pool and chunksize");
+    report.note("python_pool_startup_ms_*: Pool(workers) and a first task back from every worker, apart from the timed maps (fork is fast; spawn and forkserver start fresh interpreters)");
+    Ok(())
 }
 
 /// Microseconds per task when each waits for the one before (`apply`).
@@ -140,4 +226,18 @@ fn round_trip_us(ctx: &Ctx, pool: &Started, trips: u64) -> anyhow::Result<f64> {
     });
     ok?;
     Ok(timing.median_s * 1e6 / trips as f64)
+}
+
+/// (x, y) of the Python rows of `pool` with x > 0, for the plot.
+fn python_points(report: &Report, pool: &str, x: &str, y: &str) -> Vec<(f64, f64)> {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.params.get("impl").and_then(|v| v.as_str()) == Some("python"))
+        .filter(|r| r.params.get("pool").and_then(|v| v.as_str()) == Some(pool))
+        .filter_map(|r| {
+            let x = r.params.get(x)?.as_f64()?;
+            Some((x, r.number(y)?)).filter(|_| x > 0.0)
+        })
+        .collect()
 }

@@ -24,6 +24,7 @@
 
 pub mod chunksize;
 pub mod map_styles;
+pub mod python;
 pub mod serialization;
 pub mod threads_vs_processes;
 pub mod what_can_cross;

@@ -18,6 +18,10 @@
 //! `mb_per_s` is the payload's size (twice with `echo`) over the median time of
 //! one call; small payloads show the fixed cost of a round trip, large ones
 //! the cost per byte.
+//!
+//! The `impl = "python"` rows send the same values as a NumPy array, the same
+//! three ways (`python/serialization.py`): `Pool.apply` (pickled through a
+//! pipe), pickle with no pipe, and `ThreadPool.apply` (a reference).
 
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
@@ -25,7 +29,9 @@ use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, sig
 use runtime::pool::ThreadPool;
 use runtime::process::ProcessPool;
 
+use crate::python::{PayloadOutput, PayloadPoint, SERIALIZATION};
 use crate::work::{ECHO, Payload, RECEIVE, settled_stats, wire_bytes};
+use lab::python::{python_row, ratio, rust_row};
 
 lab::params! {
     /// One payload of f64 to a worker, three ways.
@@ -40,10 +46,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "serialization",
-        "A payload of f64, from bytes to tens of MB, to a worker process against an in-process hand-off: bytes on the wire, time, MB/s.",
-        run,
+    lab::python::with_script(
+        lab::kind::<Params>(
+            "serialization",
+            "A payload of f64, from bytes to tens of MB, to a worker process against an in-process hand-off: bytes on the wire, time, MB/s.",
+            run,
+        ),
+        &SERIALIZATION,
     )
 }
 
@@ -126,7 +135,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             };
             let mb_per_s = moved as f64 / 1e6 / timing.median_s;
             series[k].push((size as f64, mb_per_s));
-            report.push(
+            report.push(rust_row(
                 point
                     .row()
                     .param("path", path)
@@ -134,9 +143,10 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .metric("bytes", bytes)
                     .measured("mb_per_s", significant(mb_per_s, 3))
                     .timing(timing),
-            );
+            ));
         }
     }
+    python_rows(ctx, points, &mut report)?;
     report.summary("wire_format", "postcard");
     let mut plot = Plot::new(
         "Getting a payload of f64 to a worker",
@@ -147,10 +157,84 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     for (path, pts) in PATHS.into_iter().zip(series) {
         plot = plot.series(Series::new(path, Style::LinePoints, pts));
     }
+    let python: Vec<(f64, f64)> = report
+        .rows
+        .iter()
+        .filter(|r| r.params.get("impl").and_then(|v| v.as_str()) == Some("python"))
+        .filter(|r| r.params.get("path").and_then(|v| v.as_str()) == Some(PATHS[0]))
+        .filter_map(|r| {
+            Some((
+                r.params.get("payload_bytes")?.as_f64()?,
+                r.number("mb_per_s")?,
+            ))
+        })
+        .collect();
+    if !python.is_empty() {
+        plot = plot.series(Series::new(
+            "Python Pool.apply (pickle)",
+            Style::LinePoints,
+            python,
+        ));
+    }
     report.plot(plot);
     report.note("small payloads pay a round trip whatever their size; large ones pay for every byte, copied several times on its way");
     report.note("bytes is what crossed the pipe (framing included): 8 per f64 plus a few dozen; a thread hand-off moves a pointer, so 0");
     Ok(report)
+}
+
+/// The same payloads as NumPy arrays through Python's pools: rows `impl = "python"`.
+fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyhow::Result<()> {
+    let asked: Vec<PayloadPoint> = points
+        .iter()
+        .map(|p| PayloadPoint {
+            payload_bytes: p.params.payload_bytes / 8 * 8,
+            echo: p.params.echo,
+            workers: p.params.workers.get(),
+        })
+        .collect();
+    let input = lab::python::Input::new(ctx, &asked);
+    let Some((out, interpreter)) =
+        lab::python::run_for::<PayloadOutput>(ctx, report, &SERIALIZATION, &input)?
+    else {
+        return Ok(());
+    };
+    anyhow::ensure!(
+        out.points.len() == asked.len() && out.points.iter().all(|p| p.len() == PATHS.len()),
+        "{} returned {} points (of {} paths each) for {}",
+        SERIALIZATION.shown(),
+        out.points.len(),
+        PATHS.len(),
+        asked.len()
+    );
+    let mut rows = Vec::new();
+    for (a, paths) in asked.iter().zip(&out.points) {
+        let moved = a.payload_bytes * if a.echo { 2 } else { 1 };
+        for (k, got) in paths.iter().enumerate() {
+            let timing = lab::python::timing(&got.times_s)?;
+            let mb_per_s = moved as f64 / 1e6 / timing.median_s;
+            // The Rust row of the same size along the matching path.
+            let rust = report.rows.iter().find(|r| {
+                r.params.get("path").and_then(|v| v.as_str()) == Some(PATHS[k])
+                    && r.params.get("payload_bytes").and_then(|v| v.as_u64())
+                        == Some(a.payload_bytes)
+            });
+            let mut row = lab::Row::new()
+                .param("path", got.path.as_str())
+                .param("payload_bytes", a.payload_bytes)
+                // What pickle writes depends on the interpreter's version (its
+                // default protocol), not only on the work: measured.
+                .measured("bytes", got.bytes)
+                .measured("mb_per_s", significant(mb_per_s, 3));
+            if let Some(t) = rust.and_then(|r| r.timing) {
+                row = row.measured("vs_rust", ratio(timing.median_s, t.median_s));
+            }
+            rows.push(python_row(row, &interpreter).timing(timing));
+        }
+    }
+    report.rows.extend(rows);
+    report.summary_measured("python_start_method", out.start_method);
+    report.note("one payload in both: payload_bytes / 8 f64 values 0, 0.5, 1, ... (a NumPy float64 array in Python), answered with its length and last value; Python pickles where Rust uses postcard; vs_rust = Python's time / Rust's along the matching path");
+    Ok(())
 }
 
 /// Decodes postcard bytes of a sequence of `f64` into `into`, reusing its

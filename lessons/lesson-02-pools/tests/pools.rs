@@ -40,54 +40,13 @@ const WAIT: Duration = Duration::from_secs(10);
 
 // ---- the process table -------------------------------------------------------------
 
-/// (parent pid, state) of a process from /proc/<pid>/stat; None once it is gone.
-fn stat(pid: u32) -> Option<(u32, char)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may hold spaces: parse after it.
-    let rest = &text[text.rfind(')')? + 2..];
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((ppid, state))
-}
+// Children, kills and orphans on Linux, macOS and Windows: the runtime's process
+// tests keep that code once, and these tests use the same file.
+#[allow(dead_code)]
+#[path = "../../../crates/runtime/tests/processes/sys.rs"]
+mod sys;
 
-/// Every process whose parent is this one, zombies included.
-fn children() -> Vec<(u32, char)> {
-    let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let (ppid, state) = stat(pid)?;
-            (ppid == me).then_some((pid, state))
-        })
-        .collect()
-}
-
-/// Waits (at most 5 s) until this process has no child left, zombies included.
-fn assert_no_children(context: &str) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let left = children();
-        if left.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{context}: processes left behind (pid, state): {left:?}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn kill9(pid: u32) {
-    // SAFETY: sending a signal reads and writes no memory of ours.
-    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-    assert_eq!(rc, 0, "kill -9 {pid} failed");
-}
+use sys::{Orphans, assert_no_children, children, kill9};
 
 // ---- tests -------------------------------------------------------------------------
 
@@ -221,10 +180,9 @@ fn a_worker_killed_mid_run_breaks_the_pool_without_a_hang_or_a_leftover_process(
 }
 
 fn workers_exit_when_their_parent_is_killed() {
-    // Orphaned workers are re-parented to us, so we can reap them and tell
-    // "gone" from "still running" exactly.
-    // SAFETY: a prctl flag on this process; no memory is involved.
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    // On Linux, orphaned workers are re-parented to us, so we can reap them and
+    // tell "gone" from "still running" exactly.
+    Orphans::prepare();
     let exe = std::env::current_exe().unwrap();
     let mut helper = Command::new(exe)
         .arg("--helper-parent")
@@ -240,28 +198,16 @@ fn workers_exit_when_their_parent_is_killed() {
         .filter_map(|p| p.parse().ok())
         .collect();
     assert_eq!(pids.len(), 2, "the helper printed its workers: {line:?}");
-    for &p in &pids {
-        assert!(stat(p).is_some(), "worker {p} runs before the kill");
-    }
+    let orphans = Orphans::watch(&pids);
+    assert!(
+        orphans.gone_within(Duration::ZERO).is_err(),
+        "the workers {pids:?} run before the kill"
+    );
 
     kill9(helper.id());
     helper.wait().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    for &p in &pids {
-        loop {
-            // SAFETY: waitpid on one pid, with a null status pointer.
-            let reaped =
-                unsafe { libc::waitpid(p as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
-            if reaped == p as libc::pid_t || stat(p).is_none() {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "worker {p} outlived its killed parent: {:?}",
-                stat(p)
-            );
-            thread::sleep(Duration::from_millis(10));
-        }
+    if let Err(e) = orphans.gone_within(Duration::from_secs(5)) {
+        panic!("workers outlived their killed parent: {e}");
     }
     assert_no_children("after the helper parent and its workers died");
 }

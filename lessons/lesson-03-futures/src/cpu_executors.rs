@@ -2,13 +2,19 @@
 //! while it computes ([`runtime::gil`]), submitted to a thread executor and to
 //! a process executor. Threads of one process share one lock and take turns:
 //! no speedup. Worker processes each have their own: they run at once.
+//!
+//! The `impl = "python"` rows run the same number of tasks on CPython's
+//! `ThreadPoolExecutor` and `ProcessPoolExecutor` (`python/executors.py`):
+//! the real GIL, and real worker processes.
 
 use std::time::{Duration, Instant};
 
 use lab::{Ctx, Report, Timing, Typed, Workers, at_least};
 use runtime::futures::as_completed;
 
+use crate::python::{EXECUTORS, Output, PyPoint};
 use crate::work::ExecutorChoice;
+use lab::python::{python_row, ratio, rust_row};
 
 lab::params! {
     /// CPU-bound tasks under the interpreter lock, on threads or on processes.
@@ -21,14 +27,19 @@ lab::params! {
         pub executor: ExecutorChoice = ExecutorChoice::Threads,
         /// Workers of the executor; sweep it.
         pub workers: Workers = Workers::Count(1),
+        /// Steps per task of the Python rows (one pure-Python LCG update each, 100–300 ns): fewer, so both take about as long.
+        pub python_steps_per_task: u64 = 100_000 => at_least(1),
     }
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "cpu-executors",
-        "Lock-bound CPU work on a thread executor and on a process executor: only processes escape the lock.",
-        run,
+    lab::python::with_script(
+        lab::kind::<Params>(
+            "cpu-executors",
+            "Lock-bound CPU work on a thread executor and on a process executor: only processes escape the lock.",
+            run,
+        ),
+        &EXECUTORS,
     )
 }
 
@@ -81,15 +92,65 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             p.executor.name(),
             p.workers
         );
-        report.push(
+        let timing = Timing::from_durations(&times);
+        report.push(rust_row(
             point
                 .row()
                 .metric("tasks", p.tasks)
                 .metric("checksum", sum)
-                .timing(Timing::from_durations(&times)),
-        );
+                .measured(
+                    "ns_per_step",
+                    ns_per_step(&timing, p.tasks * p.steps_per_task),
+                )
+                .timing(timing),
+        ));
     }
+    python_rows(ctx, points, &mut report)?;
     report.note("threads share one interpreter lock and take turns; each worker process has its own, so processes scale");
     report.note("checksum is the same on every row: the same work, however it was shared out");
     Ok(report)
+}
+
+fn ns_per_step(timing: &Timing, steps: u64) -> f64 {
+    lab::python::ratio(timing.median_s * 1e9, steps as f64)
+}
+
+/// The same tasks on CPython's executors: the rows `impl = "python"`.
+fn python_rows(ctx: &Ctx, points: &[Typed<Params>], report: &mut Report) -> anyhow::Result<()> {
+    let asked: Vec<PyPoint> = points
+        .iter()
+        .map(|p| PyPoint {
+            executor: p.params.executor.name(),
+            workers: p.params.workers.get(),
+            tasks: p.params.tasks,
+            steps_per_task: Some(p.params.python_steps_per_task),
+        })
+        .collect();
+    let input = lab::python::Input::new(ctx, &asked).with("mode", "cpu");
+    let Some((out, interpreter)) = lab::python::run_for::<Output>(ctx, report, &EXECUTORS, &input)?
+    else {
+        return Ok(());
+    };
+    lab::python::ensure_points(&EXECUTORS, out.points.len(), asked.len())?;
+    let mut rows = Vec::new();
+    for ((a, got), point) in asked.iter().zip(&out.points).zip(points) {
+        let timing = lab::python::timing(&got.times_s)?;
+        let per_step = ns_per_step(&timing, a.tasks * point.params.python_steps_per_task);
+        let rust = report.rows.iter().find(|r| {
+            r.params.get("executor").and_then(|v| v.as_str()) == Some(a.executor)
+                && r.workers() == Some(a.workers as u64)
+        });
+        let mut row = point
+            .row()
+            .metric("tasks", a.tasks)
+            .metric("checksum", got.checksum)
+            .measured("ns_per_step", per_step);
+        if let Some(rust) = rust.and_then(|r| r.number("ns_per_step")) {
+            row = row.measured("vs_rust", ratio(per_step, rust));
+        }
+        rows.push(python_row(row, &interpreter).timing(timing));
+    }
+    report.rows.extend(rows);
+    report.note("one step: Rust, 4 SplitMix64 rounds under the lock analogue; Python, one pure-Python LCG update under the real GIL (python_steps_per_task per task); each timed run starts and shuts down its executor in both; vs_rust = Python's ns_per_step / Rust's at the same point");
+    Ok(())
 }

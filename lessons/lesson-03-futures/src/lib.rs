@@ -11,6 +11,10 @@
 //! | [`completion_order`] | `as_completed` against submission order: the time to the first result |
 //! | [`wait_modes`] | `wait` with `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`, one task failing |
 //! | [`cancel`] | cancelling the pending tail of a queue: what ran, what was cancelled, the time saved |
+//! | [`submit_overhead`] | trivial tasks through submit and `as_completed`: what one future costs on each executor |
+//!
+//! `cpu-executors` and `submit-overhead` also run on CPython's own executors
+//! ([`python`]), rows `impl = "python"` beside the Rust ones.
 
 #![forbid(unsafe_code)]
 
@@ -18,6 +22,8 @@ pub mod cancel;
 pub mod completion_order;
 pub mod cpu_executors;
 pub mod downloads;
+pub mod python;
+pub mod submit_overhead;
 pub mod wait_modes;
 pub mod work;
 
@@ -32,6 +38,7 @@ pub fn lesson() -> lab::Lesson {
             completion_order::kind(),
             wait_modes::kind(),
             cancel::kind(),
+            submit_overhead::kind(),
         ],
     }
 }

@@ -23,6 +23,7 @@ pub mod keys;
 #[allow(unsafe_code)]
 pub mod memory;
 pub mod prange;
+pub mod python;
 pub mod shared_vs_copied;
 pub mod work;
 

@@ -15,6 +15,7 @@
 
 pub mod beyond_this_machine;
 pub mod models;
+pub mod python;
 pub mod simulate;
 pub mod strong_scaling;
 pub mod weak_scaling;

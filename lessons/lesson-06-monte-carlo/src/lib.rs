@@ -20,6 +20,7 @@
 
 pub mod convergence;
 pub mod pi;
+pub mod python;
 pub mod same_seed_mistake;
 pub mod sample;
 

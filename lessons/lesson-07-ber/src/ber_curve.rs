@@ -6,10 +6,19 @@
 //! SNR point, then `for f in tqdm(as_completed(futures))`. Rows come out in the
 //! sweep's order with the same numbers for any number of workers (see
 //! [`crate::simulate`]); only `point_ms` and `done_order` say how the run went.
+//!
+//! The `impl = "python"` rows simulate the same points with NumPy, one
+//! `ProcessPoolExecutor` task per point collected with `as_completed`
+//! (`python/ber_curve.py`), each point from its own `SeedSequence` family, on
+//! a budget of `python_bits_per_point`; they are checked against the same theory.
 
 use crate::erfc::bpsk_ber;
-use crate::simulate::{MAX_EBN0_DB, MIN_EBN0_DB, Point, PointPlan, family_index, simulate_point};
+use crate::python::{BER_CURVE, Input, Output};
+use crate::simulate::{
+    Ended, MAX_EBN0_DB, MIN_EBN0_DB, Point, PointPlan, family_index, simulate_point,
+};
 use anyhow::{Context, bail};
+use lab::python::{python_row, ratio, rust_row};
 use lab::{Ctx, Plot, Report, Scale, Series, Style, Typed, Workers, at_least, between, round};
 use runtime::futures::{ThreadExecutor, as_completed};
 use serde::{Deserialize, Serialize};
@@ -34,6 +43,8 @@ lab::params! {
         pub threads_per_point: Workers = Workers::Count(1),
         /// Order of submission: "costliest-first" (the points expected to need the most bits first, so none starts last and runs alone) or "as-listed" (the sweep's order, as the chapter does).
         pub order: Order = Order::CostliestFirst,
+        /// The budget of bits per point of the Python rows (NumPy costs tens of ns per bit); the early stop and chunks are the same.
+        pub python_bits_per_point: u64 = 20_000_000 => at_least(1),
     }
 }
 
@@ -60,10 +71,13 @@ impl Order {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "ber-curve",
-        "BPSK over AWGN: BER vs Eb/N0, one executor task per SNR point, collected as completed, against ½·erfc(√(Eb/N0)).",
-        run,
+    lab::python::with_script(
+        lab::kind::<Params>(
+            "ber-curve",
+            "BPSK over AWGN: BER vs Eb/N0, one executor task per SNR point, collected as completed, against ½·erfc(√(Eb/N0)).",
+            run,
+        ),
+        &BER_CURVE,
     )
 }
 
@@ -192,6 +206,102 @@ fn curve_key(p: &Params) -> (PointPlan, usize, Order) {
     )
 }
 
+/// One curve simulated by `python/ber_curve.py`: rows `impl = "python"`, and
+/// its points for the plot.
+fn python_curve(
+    ctx: &Ctx,
+    points: &[Typed<Params>],
+    members: &[usize],
+    plan: &PointPlan,
+    workers: usize,
+    order: Order,
+    report: &mut Report,
+) -> anyhow::Result<Option<Series>> {
+    let first = &points[members[0]].params;
+    let input = Input {
+        ebn0_db: members.iter().map(|&i| points[i].params.ebn0_db).collect(),
+        bits_per_point: first.python_bits_per_point,
+        chunk_bits: plan.chunk_bits,
+        stop_after_errors: plan.stop_after_errors,
+        seed: plan.seed,
+        workers,
+        order: order.name(),
+    };
+    let Some((out, interpreter)) = lab::python::run_for::<Output>(ctx, report, &BER_CURVE, &input)?
+    else {
+        return Ok(None);
+    };
+    lab::python::ensure_points(&BER_CURVE, out.points.len(), members.len())?;
+    let (mut checked, mut within, mut bits) = (0u64, 0u64, 0u64);
+    let mut simulated = Vec::new();
+    for (got, &i) in out.points.iter().zip(members) {
+        let ebn0_db = points[i].params.ebn0_db;
+        anyhow::ensure!(
+            got.ebn0_db == ebn0_db && got.errors <= got.bits && got.bits > 0,
+            "{} returned a point it was not asked for ({} dB, {} errors in {} bits)",
+            BER_CURVE.shown(),
+            got.ebn0_db,
+            got.errors,
+            got.bits
+        );
+        let p = Point {
+            ebn0_db,
+            bits: got.bits,
+            errors: got.errors,
+            chunks: got.chunks,
+            ended: if got.ended_by == "errors" {
+                Ended::Errors
+            } else {
+                Ended::Bits
+            },
+        };
+        bits += p.bits;
+        if p.errors >= 100 {
+            checked += 1;
+            within += u64::from(p.sigmas().abs() <= 4.0);
+        }
+        if p.errors > 0 {
+            simulated.push((p.ebn0_db, p.ber()));
+        }
+        let ns_per_bit = got.point_s * 1e9 / p.bits as f64;
+        // The Rust row of the same point: its compute time per bit.
+        let rust = lab::python::rust_twin(report, &points[i].row())
+            .and_then(|r| Some(r.number("point_ms")? * 1e6 / r.number("bits")?));
+        let mut row = points[i]
+            .row()
+            .metric("bits", p.bits)
+            .metric("errors", p.errors)
+            .metric("ber", p.ber())
+            .metric("theory", p.theory())
+            .metric("sigmas", round(p.sigmas(), 2))
+            .metric("chunks", p.chunks)
+            .metric("ended_by", p.ended.name())
+            .measured("point_ms", round(got.point_s * 1e3, 1))
+            .measured("done_order", got.done_order);
+        if let Some(rust) = rust {
+            row = row.measured("vs_rust", ratio(ns_per_bit, rust));
+        }
+        report.push(python_row(row, &interpreter));
+    }
+    report.summary("python_points_with_100_errors", checked);
+    report.summary("python_of_them_within_4_sigma", within);
+    report.summary_measured("python_curve_seconds", round(out.curve_s, 3));
+    report.summary_measured(
+        "python_mbits_per_s",
+        round(bits as f64 / out.curve_s / 1e6, 0),
+    );
+    report.summary_measured(
+        "python_executor_startup_ms",
+        lab::significant(out.startup_ms, 3),
+    );
+    report.note("one bit in both: a random bit, BPSK, Gaussian noise, a decision (NumPy arrays in the Python rows, python_bits_per_point at most per point, one ProcessPoolExecutor task per point); vs_rust = Python's time per bit / Rust's at the same point");
+    Ok(Some(Series::new(
+        "simulated, Python (NumPy)",
+        Style::Points,
+        simulated,
+    )))
+}
+
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     // Points that differ only in ebn0_db form one curve (one executor run);
     // sweeping another key (workers, seed, ...) gives one curve per value.
@@ -248,7 +358,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                 within += u64::from(p.sigmas().abs() <= 4.0);
             }
             let ms = curve.point_time[k].as_secs_f64() * 1e3;
-            rows[i] = Some(
+            rows[i] = Some(rust_row(
                 points[i]
                     .row()
                     .metric("bits", p.bits)
@@ -260,7 +370,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
                     .metric("ended_by", p.ended.name())
                     .measured("point_ms", round(ms, 1))
                     .measured("done_order", curve.done_order[k] + 1),
-            );
+            ));
         }
 
         let key = |key: &str| {
@@ -292,6 +402,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         .into_iter()
         .map(|r| r.expect("every point belongs to one curve"))
         .collect();
+    for ((plan, workers, order), members) in &curves {
+        if let Some(series) =
+            python_curve(ctx, points, members, plan, *workers, *order, &mut report)?
+        {
+            simulated_series.push(series);
+        }
+    }
 
     let lo = points
         .iter()

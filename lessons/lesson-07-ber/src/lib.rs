@@ -17,6 +17,7 @@
 
 pub mod ber_curve;
 pub mod erfc;
+pub mod python;
 pub mod simulate;
 
 /// The lesson, with its experiment kinds, for the driver.

@@ -4,6 +4,7 @@
 //! [[experiment]]
 //! name = "strong-scaling"   # unique in the file; names the results files
 //! kind = "strong-scaling"   # a kind of the lesson (`cargo xtask list lesson-05`)
+//! python = "python3.13t"    # only on kinds with Python rows: over `[run] python`
 //! work_units = 40_000_000   # any key of the kind; the rest take their defaults
 //! [experiment.sweep]        # see the `sweep` section
 //! [experiment.quick]        # see the `quick` section
@@ -16,7 +17,7 @@
 use super::error::ConfigError;
 use super::points::{self, Spans};
 use super::source::{Source, type_name};
-use super::{quick, sweep};
+use super::{quick, run, sweep};
 use crate::kind::{Lesson, Point};
 use crate::suggest::did_you_mean;
 use std::ops::Range;
@@ -36,6 +37,8 @@ pub struct Experiment {
     pub sweep: Vec<(String, Vec<toml::Value>)>,
     /// `[experiment.quick]`: overrides for `--quick` and the tests.
     pub quick: toml::Table,
+    /// `python = "..."`: this experiment's interpreter, over `[run]`'s.
+    pub python: Option<String>,
 }
 
 impl Experiment {
@@ -75,7 +78,8 @@ impl Experiment {
     }
 }
 
-/// The keys of an experiment besides its kind's.
+/// The keys of an experiment besides its kind's (`python` only on a kind with
+/// Python rows).
 const EXPERIMENT_KEYS: [&str; 4] = ["name", "kind", "sweep", "quick"];
 
 /// Reads the `experiment` list: at least one, each checked, names unique.
@@ -171,10 +175,19 @@ fn read_one(
     let mut axes = Vec::new();
     let mut overrides = toml::Table::new();
     let mut spans = Spans::default();
+    let mut python = None;
     for (key, value) in table.iter() {
         let k = key.get_ref().as_ref();
         match k {
             "name" | "kind" => {}
+            "python" if kind.python().is_none() => {
+                return Err(c.error(
+                    key.span(),
+                    format!("kind {kind_name} has no Python rows, so `python` does nothing here"),
+                    vec!["`cargo xtask list` marks the kinds with Python rows".into()],
+                ));
+            }
+            "python" => python = run::python_key(c, Some(value))?,
             "sweep" => {
                 (axes, spans.sweep) = sweep::read(c, value, table, &keys, &name, &kind_name)?;
             }
@@ -186,7 +199,13 @@ fn read_one(
                 params.insert(k.to_string(), c.value(value)?);
             }
             _ => {
-                let valid: Vec<&str> = keys.iter().copied().chain(EXPERIMENT_KEYS).collect();
+                let python_key = kind.python().map(|_| "python");
+                let valid: Vec<&str> = keys
+                    .iter()
+                    .copied()
+                    .chain(EXPERIMENT_KEYS)
+                    .chain(python_key)
+                    .collect();
                 let where_ = format!("in experiment \"{name}\" (kind {kind_name})");
                 return Err(c.unknown_key(key, &valid, &where_));
             }
@@ -198,6 +217,7 @@ fn read_one(
         params,
         sweep: axes,
         quick: overrides,
+        python,
     };
     for quick_mode in [false, true] {
         for point in experiment.points(quick_mode) {

@@ -11,8 +11,8 @@
 //! | module | reads |
 //! |---|---|
 //! | `top` | the top-level keys and `lesson` |
-//! | `run` | `[run]`: `repeats`, `warmup` |
-//! | `experiment` | each `[[experiment]]`: `name`, `kind`, the kind's keys |
+//! | `run` | `[run]`: `repeats`, `warmup`, `python`, `python_timeout_s` |
+//! | `experiment` | each `[[experiment]]`: `name`, `kind`, `python`, the kind's keys |
 //! | `sweep` | `[experiment.sweep]` |
 //! | `quick` | `[experiment.quick]` |
 //! | `points` | every point of an experiment, against its kind's params |
@@ -48,6 +48,10 @@ pub struct Config {
     pub lesson: String,
     /// Warm-up and timed runs per point, from `[run]`.
     pub plan: Repeats,
+    /// `[run] python`: the interpreter of the Python rows (see [`crate::python`]).
+    pub python: Option<String>,
+    /// `[run] python_timeout_s`: a Python script running longer is killed.
+    pub python_timeout_s: Option<u32>,
     /// The experiments, in the order written.
     pub experiments: Vec<Experiment>,
 }
@@ -112,12 +116,14 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
     })?;
     let root = doc.get_ref();
     let lesson = top::read(&c, root, lessons)?;
-    let plan = run::read(&c, get(root, "run"))?;
+    let run = run::read(&c, get(root, "run"))?;
     let experiments = experiment::read_all(&c, get(root, "experiment"), lesson)?;
     Ok(Config {
         file: file.to_string(),
         lesson: lesson.id.to_string(),
-        plan,
+        plan: run.plan,
+        python: run.python,
+        python_timeout_s: run.python_timeout_s,
         experiments,
     })
 }

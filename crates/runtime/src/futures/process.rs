@@ -61,7 +61,7 @@ impl ProcessExecutor {
 
     /// An executor on a pool you built, for the pool's options: an
     /// initializer, `maxtasksperchild` (Python's `initializer`, `initargs`
-    /// and `max_tasks_per_child` arguments).
+    /// and `max_tasks_per_child` arguments; `max_tasks_per_child` since 3.11).
     pub fn with_pool(pool: ProcessPool) -> Self {
         Self {
             pool,
@@ -151,7 +151,7 @@ impl ProcessExecutor {
     }
 
     /// Stops accepting tasks: later submits give failed futures. Python:
-    /// `shutdown(wait=True, cancel_futures=False)`.
+    /// `shutdown(wait=True, cancel_futures=False)` (`cancel_futures` since 3.9).
     ///
     /// With `cancel_futures`, every future whose task no worker has taken yet
     /// is cancelled; the others finish. With `wait`, returns once every task

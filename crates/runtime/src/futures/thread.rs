@@ -18,9 +18,10 @@ use crate::task::{PoolError, TaskError};
 /// threads: mirrors `concurrent.futures.ThreadPoolExecutor`.
 ///
 /// Use it for work that waits (I/O, sleeps, locks held elsewhere): waiting needs
-/// no core, so many threads overlap their waits even on two cores. In Python,
-/// CPU-bound work gains nothing here because of the interpreter lock; plain Rust
-/// code has no such lock and does scale on threads — the lesson's
+/// no core, so many threads overlap their waits even on two cores. In CPython's
+/// default build, CPU-bound Python code gains nothing here because of the
+/// interpreter lock (code that runs in NumPy, which releases it, does; so does
+/// any code on a free-threaded 3.13t or 3.14t); plain Rust code has no such lock and does scale on threads — the lesson's
 /// `cpu-executors` experiment puts the lock back with [`crate::gil`].
 ///
 /// Each [`submit`](Self::submit) costs two allocations (the future's shared
@@ -39,7 +40,8 @@ pub struct ThreadExecutor {
 impl ThreadExecutor {
     /// An executor with `max_workers` threads, started and ready, or why it
     /// could not start them (zero workers, a thread the OS refused). Python's
-    /// default is `min(32, os.cpu_count() + 4)`; here you choose.
+    /// default is `min(32, os.cpu_count() + 4)` (since 3.8; `os.process_cpu_count()`
+    /// in place of `os.cpu_count()` since 3.13); here you choose.
     pub fn new(max_workers: usize) -> Result<Self, PoolError> {
         Ok(Self::with_pool(ThreadPool::new(max_workers)?))
     }
@@ -137,7 +139,7 @@ impl ThreadExecutor {
     }
 
     /// Stops accepting tasks: later submits give failed futures. Python:
-    /// `shutdown(wait=True, cancel_futures=False)`.
+    /// `shutdown(wait=True, cancel_futures=False)` (`cancel_futures` since 3.9).
     ///
     /// With `cancel_futures`, every task still queued is cancelled (its future
     /// says so, and its callbacks run); tasks already running finish. With

@@ -8,7 +8,9 @@ use std::time::Duration;
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
 /// The shortest switch interval: 1 µs. Shorter ones, zero included, are raised to
-/// it, as CPython's `take_gil` does.
+/// it, as CPython's `take_gil` raises an interval below 1 µs
+/// (`sys.setswitchinterval` itself refuses zero and negative values with
+/// `ValueError`).
 pub const MIN_SWITCH_INTERVAL: Duration = Duration::from_micros(1);
 
 /// How an [`Interpreter`](crate::gil::Interpreter) is built.
@@ -51,12 +53,15 @@ impl Default for Config {
     }
 }
 
-/// The cost model of a free-threaded interpreter (python3.13t, PEP 703).
+/// The cost model of a free-threaded interpreter (python3.13t, PEP 703;
+/// python3.14t, PEP 779): naive free threading, without biased reference
+/// counting.
 ///
 /// Each [`Python::step`](crate::gil::Python::step) pays `refcount_ops_per_step` atomic `fetch_add`s, standing
 /// for the thread-safe reference-count updates of the objects a bytecode touches.
-/// The default, 2, is one increment and one decrement: one object touched in a
-/// way biased reference counting cannot keep thread-local.
+/// The default, 2, is one increment and one decrement per step, made atomic as
+/// naive free threading makes every count (CPython's biased counting keeps an
+/// owner thread's updates plain).
 ///
 /// What that costs depends on the step, as it does in CPython: an uncontended
 /// atomic operation takes about 2 ns, but the core overlaps it with the step's own
@@ -71,9 +76,18 @@ impl Default for Config {
 /// | 26 ns | 1.00× | 1.00× | 1.00× |
 ///
 /// So steps with a few nanoseconds of their own work hide the default almost
-/// entirely (PEP 703 reports a few percent), while tiny steps, or more operations
-/// per step, show the tens of percent the 1999 free-threading patch paid. Raise
-/// the count to make the single-thread cost visible.
+/// entirely, while tiny steps, or more operations per step, show tens of
+/// percent. Raise the count to make the single-thread cost visible.
+///
+/// For comparison, from the docs, not measured here (and none of it about
+/// reference counting alone): PEP 703's prototype, based on 3.12, measured 5–6%
+/// on one thread (pyperformance 1.0.6); the released python3.13t about 40%, with
+/// its specializing adaptive interpreter (PEP 659) off (the 3.13 free-threading
+/// HOWTO); python3.14t, with it back on, about 1% (macOS, aarch64) to 8%
+/// (x86-64 Linux) by the 3.14 HOWTO, roughly 5–10% by What's New in 3.14. Greg
+/// Stein's free-threading patch (1996, against Python 1.4, as PEP 703 tells it)
+/// ran single-threaded code at least 30% slower (today's Python FAQ; older
+/// editions say about twice as slow), and was never merged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FreeThreading {
     /// Atomic read-modify-write operations each step pays (about 2 ns each when
@@ -81,7 +95,8 @@ pub struct FreeThreading {
     /// threading free.
     pub refcount_ops_per_step: u32,
     /// `false` (the default): each thread updates its own counter, so the atomics
-    /// never contend, as with biased reference counting. `true`: all threads
+    /// never contend (biased reference counting goes further: an owner's updates
+    /// are not even atomic). `true`: all threads
     /// update one interpreter-wide counter, so its cache line moves between cores
     /// on every update, as when every object's count is shared. Measured with
     /// the default 2 ops on 6.5 ns steps: two threads ran at 0.7–0.8× the speed

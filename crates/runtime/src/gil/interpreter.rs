@@ -20,7 +20,8 @@ struct Padded<T>(T);
 /// An interpreter: its lock (or, free-threaded, its absence) and its counters.
 ///
 /// Each instance has its own lock, so threads attached to different interpreters
-/// never wait for each other: PEP 684's per-interpreter GIL, and the situation of
+/// never wait for each other: PEP 684's per-interpreter GIL (3.12, C API; from
+/// Python code since 3.14, PEP 734), and the situation of
 /// the worker processes of a pool, each with its own interpreter. The process-wide
 /// default is [`Interpreter::main`].
 ///
@@ -385,10 +386,11 @@ pub struct Python<'py> {
 
 impl<'py> Python<'py> {
     /// Runs one step of interpreted work: `work`, then the eval-breaker check
-    /// ([`Python::check`]). A step is the unit the lock is handed over between,
-    /// as a bytecode is in CPython, so give it about a bytecode's worth of work:
-    /// the check is then free in practice (see the module docs), and a drop
-    /// request waits at most one step.
+    /// ([`Python::check`]). A step is the unit the lock is handed over between
+    /// (CPython hands it over less often: at backward jumps, after calls and at
+    /// function starts, not after every bytecode), so give it about a bytecode's
+    /// worth of work: the check is then free in practice (see the module docs),
+    /// and a drop request waits at most one step.
     /// Free-threaded, each step also pays the atomic reference-count operations
     /// of [`FreeThreading`].
     #[inline]
@@ -418,8 +420,10 @@ impl<'py> Python<'py> {
 
     /// Releases the lock while `f` runs, then takes it back: for I/O and for
     /// "native" work that needs no interpreter. Mirrors PyO3's `allow_threads`
-    /// (`detach`) and CPython's `Py_BEGIN_ALLOW_THREADS` / `Py_END_ALLOW_THREADS`,
-    /// which every blocking I/O call and NumPy's inner loops wrap themselves in.
+    /// (`detach` since PyO3 0.26) and CPython's `Py_BEGIN_ALLOW_THREADS` /
+    /// `Py_END_ALLOW_THREADS`, which CPython's blocking I/O calls and many of
+    /// NumPy's low-level loops wrap themselves in (not those on arrays of Python
+    /// objects; a Numba function only when compiled with `nogil=True`).
     ///
     /// Taking the lock back can wait, up to a switch interval or more if CPU-bound
     /// threads hold it. If a waiter has asked for the lock, the release waits until

@@ -7,7 +7,7 @@
 //! [`Python::step`]s, each one "bytecode" of work followed by the eval-breaker
 //! check: if another thread has asked for the lock, the holder gives it up there
 //! and queues for it again. [`Python::allow_threads`] releases the lock around
-//! work that needs no interpreter (I/O, or "native" code such as NumPy's loops),
+//! work that needs no interpreter (I/O, or "native" code such as many of NumPy's loops),
 //! so other threads can run meanwhile. Two threads running steps under one lock
 //! take turns; they never run steps at the same time, however many cores there are.
 //!
@@ -81,8 +81,13 @@
 //!
 //! The waiter does not ask at once: it waits one switch interval first, so a holder
 //! that releases the lock soon anyway (for I/O) is never interrupted. The holder
-//! does not react at once either: it finishes its current step, so a step is the
-//! unit of atomicity, as a bytecode is in CPython. Without forced switching the
+//! does not react at once either: it finishes its current step, so in this model
+//! a step is the unit of atomicity. CPython differs on both counts. Since 3.10 it
+//! looks at its eval breaker only at backward jumps and after calls (since 3.11
+//! also at the `RESUME` that starts a function), not after every bytecode; and
+//! one bytecode can run Python code of its own (an `__eq__`, a `__getitem__`, a
+//! `__del__`) that reaches checks of its own, so a bytecode is no unit of thread
+//! safety. Without forced switching the
 //! thread that dropped the lock, already running on its core, can take it
 //! straight back before the woken waiter is even scheduled, and often does;
 //! CPython added the `switch_cond` handshake in 3.2 to stop that, and so does this
@@ -99,13 +104,13 @@
 //! |---|---|
 //! | [`Interpreter::with_gil`], [`with_gil`] | PyO3 `Python::with_gil` (`Python::attach` since PyO3 0.26); `PyGILState_Ensure`/`Release` |
 //! | [`Python`] | PyO3's `Python<'py>` token |
-//! | [`Python::allow_threads`] | PyO3 `allow_threads` (`detach`); `Py_BEGIN_ALLOW_THREADS` / `Py_END_ALLOW_THREADS` |
-//! | [`Python::step`], [`Python::check`] | one bytecode; the eval-breaker check in `ceval.c` |
+//! | [`Python::allow_threads`] | PyO3 `allow_threads` (`detach` since PyO3 0.26); `Py_BEGIN_ALLOW_THREADS` / `Py_END_ALLOW_THREADS` |
+//! | [`Python::step`], [`Python::check`] | a bytecode's worth of work; the eval-breaker check (`CHECK_EVAL_BREAKER`; since 3.10 only at backward jumps and calls, since 3.11 also at `RESUME`) |
 //! | [`Interpreter::set_switch_interval`] | `sys.setswitchinterval` (`sys.getswitchinterval`) |
 //! | [`Config::force_switching`] | `FORCE_SWITCHING` in `ceval_gil.c` |
 //! | [`GilStats::drop_requests`] | `gil_drop_request` (`SET_GIL_DROP_REQUEST`) |
-//! | [`Config::free_threading`] | the free-threaded build, python3.13t (PEP 703) |
-//! | several [`Interpreter`]s | subinterpreters with their own GIL (PEP 684); the processes of a `multiprocessing.Pool` |
+//! | [`Config::free_threading`] | the free-threaded build: python3.13t (PEP 703, experimental), python3.14t (PEP 779, supported) |
+//! | several [`Interpreter`]s | subinterpreters with a GIL each (PEP 684, 3.12, C API only; from Python since 3.14: `concurrent.interpreters` and `concurrent.futures.InterpreterPoolExecutor`, PEP 734); the processes of a `multiprocessing.Pool` |
 //! | [`Interpreter::main`] | the main interpreter every thread of a CPython process shares |
 //!
 //! # Free threading
@@ -117,13 +122,16 @@
 //! reference counts of the objects it touches, and with several threads those
 //! updates must be atomic. PEP 703 keeps most of them cheap with *biased* reference
 //! counting (the thread that owns an object updates its count without atomics;
-//! only other threads pay an atomic operation). The model: each step pays
-//! [`FreeThreading::refcount_ops_per_step`] atomic `fetch_add`s on a counter owned
-//! by the stepping thread, which is what those updates cost when no other thread
-//! touches the same cache line. With [`FreeThreading::shared_refcounts`] every
-//! thread updates one interpreter-wide counter instead, as when all threads keep
-//! touching the same objects without biased counting: the cache line bounces
-//! between cores and the threads slow each other down.
+//! only other threads pay an atomic operation). This model does not: it is
+//! *naive* free threading. Each step pays [`FreeThreading::refcount_ops_per_step`]
+//! atomic `fetch_add`s, even when one thread runs alone, on a counter owned by
+//! the stepping thread: what atomic updates cost when no other thread touches
+//! the same cache line (biased counting would make them plain instructions).
+//! With [`FreeThreading::shared_refcounts`] every thread updates one
+//! interpreter-wide counter instead, as when all threads keep touching the same
+//! objects (biased counting cannot help there: each object has one owner, and
+//! the others pay atomics on it): the cache line bounces between cores and the
+//! threads slow each other down.
 //!
 //! # Checked under loom
 //!

@@ -19,8 +19,9 @@ pub enum Backend {
     /// joblib's `"threading"` backend.
     ThreadPool,
     /// A [`ProcessPool`](crate::process::ProcessPool) of `n_jobs` worker
-    /// processes: joblib's `"loky"`. Tasks must be registered
-    /// [`Task`](crate::process::Task)s; arguments and results are serialized.
+    /// processes: joblib's `"loky"`, joblib's default backend. Tasks must be
+    /// registered [`Task`](crate::process::Task)s (loky itself also takes
+    /// lambdas, through cloudpickle); arguments and results are serialized.
     ProcessPool,
 }
 

@@ -95,11 +95,13 @@ pub struct RunStats {
 ///   one) and only batches of the current size count; the average restarts
 ///   whenever the size changes.
 ///
-/// joblib aims at 0.2–2 s per batch because a Python dispatch costs
-/// milliseconds. Ours costs microseconds (a queue entry and a wake-up; a pipe
-/// round trip for a process), so the targets here are a hundred times
-/// smaller: big enough to hide the dispatch, small enough that the last
-/// batches do not leave a worker idle for long.
+/// joblib aims at 0.2–2 s per batch (`MIN_IDEAL_BATCH_DURATION`,
+/// `MAX_IDEAL_BATCH_DURATION`), long enough to hide a dispatch to a Python
+/// worker process (lesson 04's Python rows measure one). Ours costs
+/// microseconds (a queue entry and a wake-up; a pipe round trip for a process),
+/// so the targets here are a hundred times smaller: big enough to hide the
+/// dispatch, small enough that the last batches do not leave a worker idle for
+/// long.
 #[derive(Clone, Debug)]
 pub struct AutoBatch {
     size: usize,

@@ -26,8 +26,9 @@ use crate::task::TaskError;
 /// [`Task`] can also run on the process backend: a worker process finds it by
 /// name in its own copy of the program, as pickle finds a function by its
 /// module and name. A closure sent to the process backend is refused with
-/// [`Error::NotATask`](super::Error::NotATask), the Rust side of Python's
-/// `Can't pickle <lambda>`.
+/// [`Error::NotATask`](super::Error::NotATask), the Rust side of
+/// `multiprocessing`'s `Can't pickle <lambda>` (joblib's loky sends lambdas
+/// with cloudpickle; we cannot send compiled code).
 ///
 /// Several arguments travel as one tuple: `delayed(|(a, b): (u64, u64)| a + b)((1, 2))`.
 pub trait Function<A>: Send + Sync + 'static {

@@ -22,7 +22,10 @@ pub enum Error {
     Task(TaskError),
     /// The process backend was given a closure or a plain function: only a
     /// registered [`Task`](crate::process::Task) can cross to a worker process.
-    /// Python's equivalent is `PicklingError: Can't pickle <lambda>`.
+    /// `multiprocessing.Pool` refuses a lambda the same way (`PicklingError:
+    /// Can't pickle <lambda>`); joblib's loky backend does not: it sends
+    /// functions with cloudpickle, so a lambda or closure crosses it. Compiled
+    /// Rust has no code to send, so this backend keeps pickle's rule.
     NotATask {
         /// The Rust type of what was given.
         function: &'static str,
@@ -92,9 +95,11 @@ impl fmt::Display for Error {
             Error::NotATask { function } => write!(
                 f,
                 "the process backend runs registered tasks only, and got `{function}`: a worker \
-                 process cannot receive a closure or a function pointer (Python: \"Can't pickle \
-                 <lambda>\"). Declare `static T: runtime::process::Task<A, R> = Task::new(\"name\", \
-                 f);`, register it in runtime::process::worker_guard, and use delayed(T); or use \
+                 process cannot receive a closure or a function pointer (as multiprocessing's \
+                 pickle refuses a lambda: \"Can't pickle <lambda>\"; joblib's loky would send it \
+                 with cloudpickle, which compiled code cannot do). Declare \
+                 `static T: runtime::process::Task<A, R> = Task::new(\"name\", f);`, register \
+                 it in runtime::process::worker_guard, and use delayed(T); or use \
                  Backend::Rayon or Backend::ThreadPool"
             ),
             Error::MixedTasks {

@@ -60,17 +60,18 @@
 //! | `n_jobs=4`, `-1`, `-2` | [`n_jobs(4)`](Parallel::n_jobs), `-1`, `-2` | −1 every core, −2 all but one; `0` is an error; more than the cores is allowed |
 //! | `backend="loky"` | [`Backend::ProcessPool`] | worker processes; tasks must be registered [`Task`](crate::process::Task)s |
 //! | `backend="threading"` | [`Backend::ThreadPool`] | [`pool::ThreadPool`](crate::pool::ThreadPool), lesson 02's pool |
-//! | (none) | [`Backend::Rayon`], the default | rayon's work-stealing pool |
+//! | (none) | [`Backend::Rayon`], our default | rayon's work-stealing pool; joblib's own default is `"loky"` (processes) |
 //! | `batch_size="auto"`, `64` | [`batch_size(BatchSize::Auto)`](Parallel::batch_size), `64` | auto measures, as joblib does |
 //! | `return_as="list"` | [`run`](Parallel::run) → `Vec` | input order |
 //! | `return_as="generator_unordered"` | [`run_unordered`](Parallel::run_unordered) → iterator | completion order, with each item's index |
 //! | `verbose=10` | [`progress(true)`](Parallel::progress) | an indicatif bar on stderr |
 //! | `with Parallel(...) as p:` | keep the `Parallel` | its workers start at the first run and are reused |
 //!
-//! Differences worth knowing: joblib's default `n_jobs` is 1 (run in the
-//! caller); ours is −1, as rayon's. With one job every backend runs the calls
-//! on the calling thread, in order, as joblib does. A task that panics stops
-//! the loop, like an exception in joblib, and the error names the item.
+//! Differences worth knowing: joblib's default `n_jobs` is `None`, which means
+//! 1 (run in the caller) unless a `parallel_config` context sets another; ours
+//! is −1, as rayon's. With one job every backend runs the calls on the calling
+//! thread, in order, as joblib does. A task that panics stops the loop, like an
+//! exception in joblib, and the error names the item.
 //!
 //! # Why the tasks are `Send + 'static`
 //!
@@ -101,7 +102,8 @@
 //!
 //! Use rayon directly — `data.par_iter().map(f).sum()` — when:
 //! - the loop reads borrowed data: `par_iter` is scoped, so `&[f64]` works
-//!   without an `Arc` (this is Numba's `prange`, lesson 04's `prange`);
+//!   without an `Arc` (this is Numba's `prange` in an `@njit(parallel=True)`
+//!   function, lesson 04's `prange`);
 //! - the result is a reduction (`sum`, `min`, `reduce`, `fold`): rayon combines
 //!   per-thread partial results and never builds a `Vec` of every result;
 //! - the tasks are tiny and you want no batch size to think about: rayon's

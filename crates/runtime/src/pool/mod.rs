@@ -6,10 +6,12 @@
 //! Why a pool: starting a thread costs 10–30 µs (a `clone(2)` and a stack
 //! mapping), so a thread per tiny task spends more time starting threads than
 //! working. A pool pays that once and then hands out tasks for nanoseconds
-//! each. In Python a thread pool only helps code that waits (I/O), because the
-//! interpreter lock lets one thread run Python at a time (see
-//! [`gil`](crate::gil)); Rust has no such lock, so these threads run on every
-//! core at once.
+//! each. In CPython's default build a thread pool only helps code that waits
+//! (I/O) or that spends its time in extensions releasing the lock (many NumPy
+//! operations), because the interpreter lock lets one thread run Python at a
+//! time (see [`gil`](crate::gil)); the free-threaded build (3.13t, 3.14t) has
+//! no such lock, and neither has Rust, so these threads run on every core at
+//! once.
 //!
 //! ```
 //! use std::time::Duration;

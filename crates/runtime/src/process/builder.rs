@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::io;
+use super::os::Flavor;
 use super::process_pool::ProcessPool;
 use super::registry::Task;
 use super::shared::{Shared, Status};
@@ -115,7 +116,12 @@ impl ProcessPoolBuilder {
             }
         }
         let init = init.finish().map_err(PoolError::Startup)?;
-        let shared = Arc::new(Shared::new(self.workers, init, self.maxtasksperchild));
+        let shared = Arc::new(Shared::new(
+            self.workers,
+            init,
+            self.maxtasksperchild,
+            Flavor::for_new_pool(),
+        ));
         let pool = ProcessPool { shared };
         for _ in 0..self.workers {
             io::spawn_worker(&pool.shared).map_err(|e| match e {

@@ -10,8 +10,9 @@
 //! the pool.
 
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::process::{ChildStdin, ChildStdout, ExitStatus};
+use std::process::ExitStatus;
 use std::sync::{Arc, Condvar};
 use std::thread;
 use std::time::Duration;
@@ -31,14 +32,11 @@ const EXIT_GRACE: Duration = Duration::from_millis(500);
 
 /// Starts one worker process with its writer and reader threads.
 pub(super) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
-    let mut child = os::spawn_worker().map_err(PoolError::Spawn)?;
-    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(PoolError::Spawn(std::io::Error::other(
-            "the worker's pipes were not created",
-        )));
-    };
+    let os::Spawned {
+        child,
+        requests,
+        results,
+    } = os::spawn_worker(shared.flavor).map_err(PoolError::Spawn)?;
     let proc = Arc::new(WorkerProc::new(child));
     let wake = Arc::new(Condvar::new());
     let serial = {
@@ -73,7 +71,7 @@ pub(super) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
             .name(format!("process-pool-writer-{pid}"))
             .spawn(move || {
                 enter_pool_thread();
-                writer_loop(&shared_w, serial, stdin, &wake);
+                writer_loop(&shared_w, serial, requests, &wake);
             });
         let shared_r = shared.clone();
         let proc_r = proc.clone();
@@ -81,7 +79,7 @@ pub(super) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
             .name(format!("process-pool-reader-{pid}"))
             .spawn(move || {
                 enter_pool_thread();
-                reader_loop(&shared_r, serial, &proc_r, stdout);
+                reader_loop(&shared_r, serial, &proc_r, results);
             });
         (writer, reader)
     };
@@ -112,7 +110,7 @@ pub(super) fn spawn_worker(shared: &Arc<Shared>) -> Result<(), PoolError> {
     }
 }
 
-fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condvar) {
+fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: File, wake: &Condvar) {
     os::block_sigpipe_on_this_thread();
     let mut pipe = BufWriter::with_capacity(256 << 10, pipe);
     Counters::add(&shared.counters.bytes_sent, shared.init_frame.len());
@@ -252,7 +250,7 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: ChildStdin, wake: &Condv
     }
 }
 
-fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: ChildStdout) {
+fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: File) {
     let mut input = BufReader::with_capacity(256 << 10, pipe);
     let mut frame = Vec::new();
     let mut ready = false;

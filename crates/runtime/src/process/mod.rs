@@ -51,9 +51,9 @@
 //! by lesson 02 (`cargo xtask run lesson-02`).
 //!
 //! Where the time goes:
-//! - **Starting a worker** is a `posix_spawn` of this executable, the dynamic
-//!   loader and Rust's start-up, then a handshake over the pipe: about a
-//!   millisecond or two each. Python's spawn starts a whole interpreter and
+//! - **Starting a worker** is a `posix_spawn` of this executable (`CreateProcessW`
+//!   on Windows), the dynamic loader and Rust's start-up, then a handshake over
+//!   the pipe: about a millisecond or two each on Linux. Python's spawn starts a whole interpreter and
 //!   re-imports the main module, which is why it is slower still. Start a pool
 //!   once and reuse it.
 //! - **One task alone** pays a full round trip: the parent's writer thread
@@ -81,15 +81,20 @@
 //!
 //! A worker is this same program, started again with an extra argument, the way
 //! Python's spawn start method starts a fresh interpreter that imports the main
-//! module. Whatever `main` does before [`worker_guard`] runs again in every
-//! worker; `worker_guard` notices the argument and turns the process into a
-//! worker that never returns. So it must be the first call in `main`, and every
-//! task must be registered in the function given to it: that function runs in
-//! both processes, the rest of `main` only in the parent. A task registered only
-//! after the guard (Python: a function defined inside the `if __name__` block)
-//! is unknown to the workers, and every call of it fails with
-//! [`TaskErrorKind::UnknownTask`]. Creating a pool without having called the
-//! guard fails with [`PoolError::GuardNotCalled`] rather than starting workers
+//! module (as `__mp_main__`, so the guarded code does not run). spawn is the
+//! default on Windows, and on macOS since 3.8; on Linux and the other POSIX
+//! systems the default was fork up to 3.13 and is forkserver since 3.14, whose
+//! server process imports the main module the same way. Whatever `main` does
+//! before [`worker_guard`] runs again in every worker; `worker_guard` notices
+//! the argument and turns the process into a worker that never returns. So it
+//! must be the first call in `main`, and every task must be registered in the
+//! function given to it: that function runs in both processes, the rest of
+//! `main` only in the parent. A task registered only after the guard (Python,
+//! under spawn or forkserver: a function defined inside the `if __name__`
+//! block; under fork it would have been copied into the workers) is unknown to
+//! the workers, and every call of it fails with [`TaskErrorKind::UnknownTask`].
+//! Creating a pool without having called the guard fails with
+//! [`PoolError::GuardNotCalled`] rather than starting workers
 //! that would start workers of their own.
 //!
 //! The binary that calls the guard is whatever runs: `cargo xtask`'s `main`
@@ -101,11 +106,13 @@
 //! # Only names cross: closures cannot be tasks
 //!
 //! pickle sends a function by its module and name, and a worker looks the name
-//! up in its own copy of the program; that is why `pool.map(lambda x: x**2, ..)`
-//! fails with `PicklingError`. A [`Task`] is exactly that: a name and a plain
-//! `fn` pointer, and the name is what crosses. A closure that captures a
-//! variable cannot become a `fn` pointer, so the compiler rejects it (see
-//! [`Task`]); pass the captured value in the argument instead.
+//! up in its own copy of the program; that is why `pool.map(lambda x: x**2,
+//! ..)` fails with `PicklingError`. (joblib's loky backend sends functions with
+//! cloudpickle instead, by value, so lambdas do cross it.) A [`Task`] is
+//! exactly that: a name and a plain `fn` pointer, and the name is what crosses.
+//! A closure that captures a variable cannot become a `fn` pointer, so the
+//! compiler rejects it (see [`Task`]); pass the captured value in the argument
+//! instead.
 //!
 //! Results come back on the pool's own threads, so a callback must be `Send`:
 //! reaching for an `Rc` there is the thread version of the same mistake, also
@@ -159,50 +166,87 @@
 //!
 //! # A dead worker breaks the pool
 //!
-//! If a worker ends while the pool still needs it — killed (`kill -9`), aborted,
-//! crashed, or exited from inside a task — the parent's reader for that worker
-//! sees its pipe close at once. The pool is then *broken*, like
+//! If a worker ends while the pool still needs it — killed (`kill -9`),
+//! aborted, crashed, or exited from inside a task — the parent's reader for
+//! that worker sees its pipe close at once. The pool is then *broken*, like
 //! `concurrent.futures`' `BrokenProcessPool`: every pending task fails with
 //! [`TaskErrorKind::BrokenPool`] (with the pid and how it ended, e.g. "was
 //! killed by signal 9 (SIGKILL)"), the other workers are killed and reaped, and
 //! every later call fails the same way. Nothing waits for a result that cannot
 //! come; the tests measure well under a millisecond from the kill to the
-//! errors. (`multiprocessing.Pool` itself hangs in this case; we follow
-//! `concurrent.futures`.) A task that panics is different: the panic is caught
-//! in the worker and becomes that task's [`TaskErrorKind::Panicked`] error with
-//! the message, where it was raised, and the task's index; the worker and the
-//! pool carry on. A callback that panics (an `apply_async` callback, a
-//! `submit`'s `on_done`) is reported on stderr and changes nothing else, as on
-//! the thread pool: [`TaskError`], [`Callbacks`], [`AsyncResult`] and
-//! [`PoolError`] are the runtime's shared vocabulary ([`crate::task`]), the
+//! errors. (`multiprocessing.Pool` itself starts a replacement worker, but the
+//! task the dead one held is lost and a `map` waiting for it waits forever; we
+//! follow `concurrent.futures`.) A task that panics is different: the panic is
+//! caught in the worker and becomes that task's [`TaskErrorKind::Panicked`]
+//! error with the message, where it was raised, and the task's index; the
+//! worker and the pool carry on. A callback that panics (an `apply_async`
+//! callback, a `submit`'s `on_done`) is reported on stderr and changes nothing
+//! else, as on the thread pool: [`TaskError`], [`Callbacks`], [`AsyncResult`]
+//! and [`PoolError`] are the runtime's shared vocabulary ([`crate::task`]), the
 //! very types the thread pool returns.
 //!
 //! # No orphans, no zombies
 //!
-//! - A worker asks the kernel to SIGKILL it when its parent dies
+//! A worker must not outlive its parent, however the parent ends (a panic,
+//! `kill -9`, Task Manager, Ctrl-C), even in the middle of a long task. Each
+//! family of systems has its own way (`os/`, one file per family):
+//!
+//! - **Linux**: a worker asks the kernel to SIGKILL it when its parent dies
 //!   (`prctl(PR_SET_PDEATHSIG)`), then checks that its parent is still the one
-//!   that started it. As a second line of defence it exits when the pipe from
-//!   the parent reaches end-of-file. Linux sends the parent-death signal when
-//!   the *thread* that started the child ends, so all workers are started by one
-//!   long-lived spawner thread, never by the thread that happens to call.
-//! - Each worker is reaped (`waitpid`) by its reader thread when its pipe
-//!   closes; [`terminate`](ProcessPool::terminate) and drop kill the workers
-//!   and join those threads, so no zombie is left behind.
-//! - A worker's own stdin is `/dev/null` and its stdout is the parent's stderr:
-//!   a task that prints cannot corrupt the protocol.
+//!   that started it. Linux sends the signal when the *thread* that started the
+//!   child ends, so all workers are started by one long-lived spawner thread,
+//!   never by the thread that happens to call.
+//! - **macOS and the other Unix systems** have no such signal. A watcher thread
+//!   in each worker reads the request pipe for it (`os/watch.rs`); when the
+//!   parent dies the kernel closes the parent's end, the watcher sees
+//!   end-of-file, finds its parent pid changed (`getppid`) and ends the
+//!   process at once, task or no task. This portable path can be chosen on
+//!   Linux too, and the tests run it there: set `PARLAB_PORTABLE_WORKERS=1`
+//!   ([`PORTABLE_WORKERS_ENV`]) before a pool starts.
+//! - **Windows**: the workers are in a job object with
+//!   `JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`, whose only handle the parent holds;
+//!   when the parent ends, Windows closes it and kills every worker (and
+//!   anything a task started). The watcher thread runs there as well.
+//!
+//! The bound is the same everywhere: measured, the workers are gone a few
+//! milliseconds after the parent is killed, busy or not
+//! (`process_pool::workers_exit_when_the_parent_is_killed`), and a killed
+//! worker breaks the pool within milliseconds (`process_faults`), on Linux, on
+//! the portable path, and on Windows (under Wine).
+//!
+//! And on every system:
+//!
+//! - Each worker is reaped (`waitpid`; on Windows its handle closed) by its
+//!   reader thread when its pipe closes; [`terminate`](ProcessPool::terminate)
+//!   and drop kill the workers and join those threads, so no zombie is left.
+//! - A worker's own standard input is `/dev/null` (`NUL`) and its standard
+//!   output is the parent's stderr: a task that prints cannot corrupt the
+//!   protocol, which runs on copies of the original handles that no program a
+//!   task starts inherits.
 //! - Workers ignore Ctrl-C (SIGINT, which the terminal sends to the whole
-//!   process group): what happens on Ctrl-C is the parent's decision, and the
-//!   parent's death or [`terminate`](ProcessPool::terminate) ends the workers.
+//!   process group; the console's Ctrl-C event on Windows, where workers get a
+//!   process group of their own): what happens on Ctrl-C is the parent's
+//!   decision, and the parent's death or [`terminate`](ProcessPool::terminate)
+//!   ends the workers.
 //! - The pool's writer threads block SIGPIPE, so a write to a worker that has
 //!   just died is an error that breaks the pool, even in a program that has
-//!   restored SIGPIPE's default action (to end quietly on `| head`).
+//!   restored SIGPIPE's default action (to end quietly on `| head`). Windows
+//!   has no SIGPIPE: the write fails there anyway.
 //!
 //! # Platform
 //!
-//! Unix only; the parent-death signal and the pipe size are Linux features.
-//! Everything the pool asks of the operating system goes through `os/mod.rs`
-//! (the Unix implementation is `os/unix.rs`), so another platform is one more
-//! file behind the same few functions.
+//! Linux, macOS (and the other Unix systems) and Windows, with the same
+//! promises. Everything the pool asks of the operating system goes through
+//! `os/mod.rs`, with one implementation per family: `os/unix.rs` (Linux adds
+//! the parent-death signal, the pipe size and the worker's malloc settings),
+//! `os/watch.rs` (the portable watcher), `os/windows.rs`. What differs for a
+//! user: there is no `fork` anywhere here (every worker is a fresh start of the
+//! program, like Python's spawn, the default on Windows and, since 3.8, on
+//! macOS), and a process start costs more on Windows than on Linux (a new
+//! process object, and the loader maps every DLL again; not measured here: this
+//! course's machine runs Linux), so a pool is worth starting once. On macOS and
+//! the portable path the pipes keep the system's size (64 KiB on Linux), so
+//! large payloads move in more, smaller pieces.
 //!
 //! # Where the code is
 //!
@@ -239,6 +283,7 @@ mod worker;
 
 pub use builder::{DEFAULT_START_TIMEOUT, ProcessPoolBuilder};
 pub use imap::Imap;
+pub use os::PORTABLE_WORKERS_ENV;
 pub use process_pool::ProcessPool;
 pub use registry::{Registry, Task};
 pub use stats::PoolStats;

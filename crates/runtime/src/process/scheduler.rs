@@ -2,15 +2,16 @@
 //! flight, decided from numbers alone (the pool's threads apply it in `io.rs`).
 //!
 //! The budget is time: each worker reports how long each chunk took, the pool
-//! keeps a running estimate per task name ([`Costs`]), and a worker holds
-//! about [`BUDGET_NS`] of expected work in flight ([`Load::admits`]) —
-//! hundreds of trivial tasks (so a few system calls carry many), two of a few
-//! milliseconds (one running, one waiting, like `concurrent.futures`' one
-//! extra queued call), and one at a time from [`SLOW_TASK_NS`] up, so that no
-//! slow task waits behind another while a worker is free. A task never
-//! measured counts as slow, so the first tasks of a kind spread one per
-//! worker. And a worker never holds much more expected work than the least
-//! loaded other one.
+//! keeps a running estimate per task name ([`Costs`]), and a worker holds about
+//! [`BUDGET_NS`] of expected work in flight ([`Load::admits`]) — hundreds of
+//! trivial tasks (so a few system calls carry many), two of a few milliseconds
+//! (one running, one waiting; `concurrent.futures.ProcessPoolExecutor` keeps
+//! `max_workers + 1` calls in its call queue, one extra for the whole pool
+//! rather than per worker), and one at a time from [`SLOW_TASK_NS`] up, so that
+//! no slow task waits behind another while a worker is free. A task never
+//! measured counts as slow, so the first tasks of a kind spread one per worker.
+//! And a worker never holds much more expected work than the least loaded other
+//! one.
 
 use std::collections::HashMap;
 

@@ -10,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use super::job::{InFlight, Job};
-use super::os::WorkerProc;
+use super::os::{Flavor, WorkerProc};
 use super::scheduler::{Costs, Load};
 use super::stats::Counters;
 use crate::sync::Unpoison;
@@ -106,6 +106,9 @@ pub(super) struct Shared {
     pub(super) init_frame: Vec<u8>,
     pub(super) maxtasksperchild: Option<usize>,
     pub(super) workers: usize,
+    /// How this pool's workers are started and die with it (chosen when the
+    /// pool starts; replacements are started the same way).
+    pub(super) flavor: Flavor,
     spares: Mutex<Vec<Vec<u8>>>,
     spare_count: AtomicUsize,
 }
@@ -115,6 +118,7 @@ impl Shared {
         workers: usize,
         init_frame: Vec<u8>,
         maxtasksperchild: Option<usize>,
+        flavor: Flavor,
     ) -> Self {
         Self {
             state: Mutex::new(State {
@@ -135,6 +139,7 @@ impl Shared {
             init_frame,
             maxtasksperchild,
             workers,
+            flavor,
             spares: Mutex::new(Vec::new()),
             spare_count: AtomicUsize::new(0),
         }

@@ -21,7 +21,8 @@ pub(super) fn guard_called() -> bool {
 ///
 /// A [`ProcessPool`](super::ProcessPool) starts its workers by running this same
 /// program again with a marker argument, the way Python's spawn start method
-/// starts a fresh interpreter that re-imports the main module. In such a
+/// starts a fresh interpreter that re-imports the main module (as
+/// `__mp_main__`, so the guarded code does not run there). In such a
 /// process `worker_guard` never returns: it registers the tasks, serves them
 /// until the parent closes the pipe (or dies), and exits. In the parent it
 /// registers the tasks (so a name clash panics early, in the parent) and
@@ -60,7 +61,8 @@ pub fn worker_guard(register: impl FnOnce(&mut Registry)) {
             .next()
             .and_then(|p| p.to_str().and_then(|p| p.parse::<u32>().ok()))
             .unwrap_or(0);
-        let code = serve(&registry, parent);
+        let flavor = os::Flavor::from_arg(args.next().as_deref().and_then(|f| f.to_str()));
+        let code = serve(&registry, parent, flavor);
         // `exit` skips destructors: flush what tasks printed (it goes to stderr).
         let _ = std::io::Write::flush(&mut std::io::stdout());
         std::process::exit(code);
@@ -74,8 +76,8 @@ thread_local! {
 }
 
 /// The worker loop. Returns the exit code.
-fn serve(registry: &Registry, parent: u32) -> i32 {
-    let (requests, results) = match os::take_protocol_pipes() {
+fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
+    let (requests, results) = match os::take_protocol_pipes(flavor) {
         Ok(pipes) => pipes,
         Err(e) => {
             eprintln!(
@@ -86,9 +88,9 @@ fn serve(registry: &Registry, parent: u32) -> i32 {
         }
     };
     os::ignore_interrupts();
-    if !os::die_with_parent(parent) {
+    let Some(requests) = os::die_with_parent(parent, flavor, requests) else {
         return 0; // the parent is already gone: nobody wants our results
-    }
+    };
     // A panicking task is reported to the parent, not printed here.
     panic::set_hook(Box::new(|info| {
         let at = info

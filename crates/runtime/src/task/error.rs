@@ -45,9 +45,11 @@ pub enum TaskErrorKind {
     BrokenPool,
     /// Process pool: the worker has no task of this name; it was not
     /// registered in the function passed to
-    /// [`worker_guard`](crate::process::worker_guard). Python's equivalent is
-    /// `AttributeError: Can't get attribute 'f' on <module '__main__'>`, raised
-    /// when `f` is defined inside the `if __name__ == "__main__":` block.
+    /// [`worker_guard`](crate::process::worker_guard). Python's equivalent,
+    /// under spawn or forkserver, is the worker's `AttributeError: Can't get
+    /// attribute 'f' on <module '__mp_main__' ...>`, raised when `f` is defined
+    /// only inside the `if __name__ == "__main__":` block (the worker imports the
+    /// main module as `__mp_main__`, so that block never runs there).
     UnknownTask,
     /// Process pool: the worker could not decode the argument bytes as the type
     /// its task takes; the parent and the worker disagree on its signature.

@@ -19,6 +19,8 @@ use runtime::futures::{
 };
 use runtime::process::{Registry, Task};
 
+use crate::sys::{children, kill9};
+
 // ---- tasks -------------------------------------------------------------------
 
 fn square(x: u64) -> u64 {
@@ -55,37 +57,11 @@ fn eventually(what: &str, condition: impl Fn() -> bool) {
 
 /// Child processes of this process that are still alive (not zombies).
 fn live_children() -> Vec<u32> {
-    let me = std::process::id().to_string();
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ...": comm may hold spaces, so split after ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-        if fields.get(1) == Some(&me.as_str()) && fields.first() != Some(&"Z") {
-            found.push(pid);
-        }
-    }
-    found
-}
-
-fn kill9(pid: u32) {
-    // SAFETY: kill(2) touches no memory of ours; the pid is a worker we started.
-    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-    assert_eq!(rc, 0, "kill -9 {pid}");
+    children()
+        .into_iter()
+        .filter(|&(_, state)| state != 'Z')
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 // ---- tests -------------------------------------------------------------------

@@ -10,15 +10,23 @@
 //! with a flag of their own (a pool without the guard, a helper parent, a
 //! load measured alone); `main` sends those runs where they belong.
 //!
+//! What the tests ask the operating system (children, threads, kills) is in
+//! `sys.rs`, once per system, so the binary runs on Linux, macOS and Windows
+//! (CI runs it built for Windows under Wine: `.ci/windows-tests`). `platform.rs`
+//! runs the process-pool, futures and fault tests a second time on Linux with
+//! `PARLAB_PORTABLE_WORKERS=1`, the path macOS takes.
+//!
 //! `cargo test -p runtime --test processes [-- filter]`, e.g. `-- process_pool::`.
 
 mod futures_process;
 mod harness;
 mod load;
 mod parallel_processes;
+mod platform;
 mod pool_threads;
 mod process_faults;
 mod process_pool;
+mod sys;
 
 use runtime::process::worker_guard;
 
@@ -35,6 +43,7 @@ fn main() {
         parallel_processes::register(tasks);
         process_faults::register(tasks);
         load::register(tasks);
+        platform::register(tasks);
     });
 
     if let Some(code) = load::child(&args).or_else(|| pool_threads::child(&args)) {
@@ -46,8 +55,12 @@ fn main() {
 
     // Like a command-line tool that wants to end quietly on `| head`: with the
     // default SIGPIPE action, a write to a dead worker must still not kill us.
+    // (Windows has no SIGPIPE: such a write is an error there anyway.)
     // SAFETY: setting a signal disposition to its default touches no memory.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL)
+    };
 
     harness::run(&[
         (
@@ -76,5 +89,6 @@ fn main() {
             pool_threads::TEST_DEADLINE,
         ),
         ("load", load::TESTS, load::TEST_DEADLINE),
+        ("platform", platform::TESTS, platform::TEST_DEADLINE),
     ]);
 }

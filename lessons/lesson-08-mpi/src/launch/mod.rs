@@ -234,9 +234,16 @@ fn flavour(program: &Path) -> Flavour {
 }
 
 /// Whether this process runs as root (its effective user id is 0).
+#[cfg(unix)]
 pub fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// Windows has no root, and MS-MPI's `mpiexec` no refusal to run as one.
+#[cfg(not(unix))]
+pub fn running_as_root() -> bool {
+    false
 }
 
 #[cfg(test)]

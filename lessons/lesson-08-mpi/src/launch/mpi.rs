@@ -157,9 +157,16 @@ pub fn find(name: &str) -> Option<PathBuf> {
     find_in(&std::env::var_os("PATH")?, name)
 }
 
+#[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Windows: `mpiexec` is `mpiexec.exe` (MS-MPI); any file by either name will do.
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file() || path.with_extension("exe").is_file()
 }
 
 /// Everything that decides a launch's command line.
@@ -492,6 +499,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn programs_are_found_on_a_given_path_only() {
         let dir = std::env::temp_dir().join(format!("lesson-08-path-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -57,6 +57,7 @@ pub fn run(command: &CommandLine, timeout: Duration) -> std::io::Result<Result<F
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
         // Its own process group: a terminal's Ctrl-C reaches us, not the ranks
@@ -118,7 +119,7 @@ pub fn run(command: &CommandLine, timeout: Duration) -> std::io::Result<Result<F
     };
     register(pid, false);
     // The launcher is gone; a rank it failed to stop is not.
-    kill_all(&seen, libc::SIGKILL);
+    kill_all(&seen, Signal::Kill);
     let status = outcome?;
     Ok(Ok(Finished {
         status,
@@ -162,14 +163,14 @@ pub fn stop_all() {
     let pids: Vec<u32> = LIVE.lock().unwrap_or_else(|e| e.into_inner()).clone();
     for pid in pids {
         let mut seen: BTreeSet<(u32, u64)> = descendants(pid).into_iter().collect();
-        signal_group(pid, libc::SIGTERM);
+        signal_group(pid, Signal::Term);
         let until = Instant::now() + GRACE;
         while Instant::now() < until && alive(pid) {
             seen.extend(descendants(pid));
             std::thread::sleep(Duration::from_millis(20));
         }
-        signal_group(pid, libc::SIGKILL);
-        kill_all(&seen, libc::SIGKILL);
+        signal_group(pid, Signal::Kill);
+        kill_all(&seen, Signal::Kill);
     }
 }
 
@@ -177,7 +178,7 @@ pub fn stop_all() {
 fn stop(child: &mut Child, seen: &mut BTreeSet<(u32, u64)>) {
     let pid = child.id();
     seen.extend(descendants(pid));
-    signal_group(pid, libc::SIGTERM);
+    signal_group(pid, Signal::Term);
     let until = Instant::now() + GRACE;
     while Instant::now() < until {
         if let Ok(Some(_)) = child.try_wait() {
@@ -186,27 +187,66 @@ fn stop(child: &mut Child, seen: &mut BTreeSet<(u32, u64)>) {
         seen.extend(descendants(pid));
         std::thread::sleep(Duration::from_millis(20));
     }
-    signal_group(pid, libc::SIGKILL);
-    kill_all(seen, libc::SIGKILL);
+    signal_group(pid, Signal::Kill);
+    kill_all(seen, Signal::Kill);
 }
 
-fn signal_group(pgid: u32, signal: libc::c_int) {
+/// How a launch is asked to stop: politely first, then for good.
+#[derive(Clone, Copy)]
+enum Signal {
+    /// SIGTERM: the launcher forwards it to its ranks and exits.
+    Term,
+    /// SIGKILL: no process can ignore it.
+    Kill,
+}
+
+#[cfg(unix)]
+impl Signal {
+    fn number(self) -> libc::c_int {
+        match self {
+            Signal::Term => libc::SIGTERM,
+            Signal::Kill => libc::SIGKILL,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn signal_group(pgid: u32, signal: Signal) {
     // SAFETY: killpg takes two integers and touches no memory; signalling a group
     // that is gone fails with ESRCH, which is what we want to ignore.
     unsafe {
-        libc::killpg(pgid as libc::pid_t, signal);
+        libc::killpg(pgid as libc::pid_t, signal.number());
     }
+}
+
+/// Windows has no signals or process groups to send them to: `taskkill /T`
+/// ends the launcher (MS-MPI's `mpiexec`) and the tree of processes it started;
+/// without `/F` it asks them to close, with `/F` it ends them.
+#[cfg(not(unix))]
+fn signal_group(pid: u32, signal: Signal) {
+    let mut taskkill = Command::new("taskkill");
+    taskkill.args(["/T", "/PID", &pid.to_string()]);
+    if let Signal::Kill = signal {
+        taskkill.arg("/F");
+    }
+    let _ = taskkill
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Signals each process of `procs` that is still the process we saw: same pid
 /// *and* same start time, so a recycled pid is never hit.
-fn kill_all(procs: &BTreeSet<(u32, u64)>, signal: libc::c_int) {
+fn kill_all(procs: &BTreeSet<(u32, u64)>, signal: Signal) {
     for &(pid, started) in procs {
         if start_time(pid) == Some(started) {
+            #[cfg(unix)]
             // SAFETY: kill takes two integers and touches no memory.
             unsafe {
-                libc::kill(pid as libc::pid_t, signal);
+                libc::kill(pid as libc::pid_t, signal.number());
             }
+            #[cfg(not(unix))]
+            signal_group(pid, signal);
         }
     }
 }
@@ -263,7 +303,7 @@ fn stat(pid: u32) -> Option<Stat> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -1,25 +1,31 @@
-//! Linux and other Unix systems: the worker's command line and environment,
-//! its pipes, the parent-death signal, and the signals a worker and the pool's
-//! threads must not die of. Everything here is reached through `os/mod.rs`.
+//! Linux and the other Unix systems (macOS, the BSDs): the worker's command
+//! line and environment, its pipes, the parent-death signal (Linux) or the
+//! parent's pid for the watcher (`watch.rs`, every other Unix), and the signals
+//! a worker and the pool's threads must not die of. Everything here is reached
+//! through `os/mod.rs`; [`Flavor`] says which of the two Unix paths a pool takes.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::process::{Command, ExitStatus, Stdio};
+
+use super::{Flavor, Spawned};
 
 /// Pipe buffer size asked of the kernel (Linux's default is 64 KiB; 1 MiB is the
 /// unprivileged maximum in `/proc/sys/fs/pipe-max-size`). A bigger pipe means
 /// fewer sleeps and wake-ups per megabyte moved.
 const PIPE_BYTES: i32 = 1 << 20;
 
-/// Starts this same executable as a worker: `flag` and the parent's pid as
-/// arguments, stdin and stdout as the two protocol pipes (grown to
-/// [`PIPE_BYTES`]), stderr shared with the parent.
-pub(super) fn start_worker(flag: &str) -> io::Result<Child> {
+/// Starts this same executable as a worker: `flag`, the parent's pid and the
+/// flavor as arguments, stdin and stdout as the two protocol pipes (on Linux
+/// grown to [`PIPE_BYTES`]), stderr shared with the parent.
+pub(super) fn start_worker(flag: &str, flavor: Flavor) -> io::Result<Spawned> {
     let exe = std::env::current_exe()?;
     // `/proc/self/exe` runs the very file this process runs, even if cargo has
-    // rebuilt the binary on disk since it started.
-    let program: OsString = if cfg!(target_os = "linux") {
+    // rebuilt the binary on disk since it started. Elsewhere (and on the
+    // portable path) the worker runs the file at the executable's path.
+    let program: OsString = if flavor == Flavor::Linux {
         "/proc/self/exe".into()
     } else {
         exe.clone().into_os_string()
@@ -46,20 +52,32 @@ pub(super) fn start_worker(flag: &str) -> io::Result<Child> {
         };
         command.env("GLIBC_TUNABLES", tunables);
     }
-    let child = command
+    let mut child = command
         .arg(flag)
         .arg(std::process::id().to_string())
+        .arg(flavor.as_arg())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
-    if let Some(stdin) = &child.stdin {
-        grow_pipe(stdin);
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(io::Error::other("the worker's pipes were not created"));
+    };
+    let (requests, results) = (
+        File::from(OwnedFd::from(stdin)),
+        File::from(OwnedFd::from(stdout)),
+    );
+    if flavor == Flavor::Linux {
+        grow_pipe(&requests);
+        grow_pipe(&results);
     }
-    if let Some(stdout) = &child.stdout {
-        grow_pipe(stdout);
-    }
-    Ok(child)
+    Ok(Spawned {
+        child,
+        requests,
+        results,
+    })
 }
 
 /// Best effort: a pipe that stays at 64 KiB still works, only slower.
@@ -77,7 +95,7 @@ fn grow_pipe(fd: &impl AsRawFd) {
 /// In a worker: keeps stdin and stdout for the protocol on new descriptors, then
 /// points fd 0 at `/dev/null` and fd 1 at stderr, so a task that reads stdin or
 /// prints cannot corrupt the stream. Returns (requests, results).
-pub(crate) fn take_protocol_pipes() -> io::Result<(std::fs::File, std::fs::File)> {
+pub(crate) fn take_protocol_pipes(flavor: Flavor) -> io::Result<(File, File)> {
     use std::os::fd::AsFd;
     // `try_clone_to_owned` is `F_DUPFD_CLOEXEC`: the copies are not inherited by
     // programs a task might start, so only this process holds the pipes.
@@ -90,16 +108,18 @@ pub(crate) fn take_protocol_pipes() -> io::Result<(std::fs::File, std::fs::File)
     if !ok {
         return Err(io::Error::last_os_error());
     }
-    grow_pipe(&requests);
-    grow_pipe(&results);
+    if flavor == Flavor::Linux {
+        grow_pipe(&requests);
+        grow_pipe(&results);
+    }
     Ok((requests.into(), results.into()))
 }
 
-/// In a worker: asks the kernel to SIGKILL this process when its parent dies,
-/// then checks the parent is still the one that started it (it may have died
-/// before the request). Returns false if the parent is already gone.
-pub(crate) fn die_with_parent(parent: u32) -> bool {
-    #[cfg(target_os = "linux")]
+/// In a worker on Linux: asks the kernel to SIGKILL this process when its
+/// parent dies, then checks the parent is still the one that started it (it
+/// may have died before the request). Returns false if the parent is already gone.
+#[cfg(target_os = "linux")]
+pub(crate) fn parent_death_signal(parent: u32) -> bool {
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory.
     unsafe {
         libc::prctl(
@@ -110,9 +130,34 @@ pub(crate) fn die_with_parent(parent: u32) -> bool {
             0,
         );
     }
-    // SAFETY: getppid has no preconditions.
-    let ppid = unsafe { libc::getppid() };
-    ppid as u32 == parent
+    Parent(parent).alive()
+}
+
+/// The parent as a worker on the portable path watches it: by its pid.
+pub(crate) struct Parent(u32);
+
+impl Parent {
+    /// The parent that started this worker, if it is still this process's
+    /// parent; `None` if it has died already.
+    pub(crate) fn open(pid: u32) -> Option<Self> {
+        let parent = Parent(pid);
+        parent.alive().then_some(parent)
+    }
+
+    /// Whether the parent is still alive. A process whose parent dies is
+    /// handed to another (init, or a subreaper), so its parent pid changes.
+    pub(crate) fn alive(&self) -> bool {
+        // SAFETY: getppid has no preconditions.
+        let ppid = unsafe { libc::getppid() };
+        ppid as u32 == self.0
+    }
+}
+
+/// Ends this process at once, from any thread: no destructor, no `atexit`
+/// handler, no flush that could wait on a lock a task holds.
+pub(crate) fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions and does not return.
+    unsafe { libc::_exit(code) }
 }
 
 /// On a pool's writer thread: a write to a worker that has died must fail with
