@@ -76,15 +76,18 @@ pub fn available(lesson: &xtask::lessons::Entry) -> bool {
     for r in &missing {
         assert!(
             !r.required(),
-            "{} needs {}, which is missing, and {}=1 requires it: install it with `{}`",
+            "{} needs {}, which is missing, and {}=1 requires it: {}",
             lesson.id,
             r.what,
             r.require_var,
-            r.install
+            r.how_to_install()
         );
         eprintln!(
-            "note: skipping {}: it needs {} (install it with `{}`; set {}=1 to make this a failure)",
-            lesson.id, r.what, r.install, r.require_var
+            "note: skipping {}: it needs {} (set {}=1 to make this a failure); {}",
+            lesson.id,
+            r.what,
+            r.require_var,
+            r.how_to_install()
         );
     }
     missing.is_empty()

@@ -13,6 +13,7 @@ mod cli;
 mod configs;
 mod coursework;
 mod fuzz_corpus;
+mod lesson_08;
 mod python;
 mod seeing_results;
 mod tidy;

@@ -12,18 +12,18 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Two quick runs of every config in `configs/`, each in its own folder, made
+/// Two quick runs of every lesson's config in `configs/` (those this machine can run), each in its own folder, made
 /// once for all the tests of this file.
 fn runs() -> &'static (PathBuf, PathBuf) {
     static RUNS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     RUNS.get_or_init(|| {
-        let mut configs: Vec<String> = std::fs::read_dir(root().join("configs"))
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".toml"))
+        // Every lesson of the registry whose requirements this machine has
+        // (lesson 08 needs MPI: without it, it is left out with a note).
+        let configs: Vec<String> = xtask::lessons::LESSONS
+            .iter()
+            .filter(|lesson| available(lesson))
+            .map(|lesson| format!("{}.toml", lesson.id))
             .collect();
-        configs.sort();
         let base = scratch("seeing");
         let dirs = (base.join("a"), base.join("b"));
         for dir in [&dirs.0, &dirs.1] {

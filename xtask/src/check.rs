@@ -7,7 +7,9 @@
 //! `cargo build --keep-going` builds every selected check at once, so cargo
 //! compiles them side by side and one exercise that does not compile stops
 //! nothing else; then each check runs on its own, under a deadline. The
-//! `solutions` feature points the same checks at `solutions/<name>.rs`.
+//! `solutions` feature points the same checks at `solutions/<name>.rs`. A lesson
+//! that needs something beyond Rust (MPI) is checked only where it is installed,
+//! with its crate's feature for it (`mpi`) turned on.
 
 use crate::coursework::{self, Exercise};
 use crate::lessons::{self, LESSONS};
@@ -151,13 +153,22 @@ fn build(
         "--keep-going",
         "--message-format=json",
     ]);
-    let mut packages: Vec<&str> = exercises.iter().map(|e| e.package).collect();
-    packages.dedup();
+    let mut ids: Vec<&str> = exercises.iter().map(|e| e.lesson).collect();
+    ids.dedup();
     for e in exercises {
         cmd.args(["--test", &e.name]);
     }
-    if solutions {
-        let features: Vec<String> = packages.iter().map(|p| format!("{p}/solutions")).collect();
+    // The features a lesson's exercises need (lesson 08's `mpi`: its checks are
+    // MPI programs), and `solutions` when the solutions are checked.
+    let mut features: Vec<String> = Vec::new();
+    for id in ids {
+        let lesson = lessons::find(id)?;
+        features.extend(lesson.features().map(|f| format!("{}/{f}", lesson.package)));
+        if solutions {
+            features.push(format!("{}/solutions", lesson.package));
+        }
+    }
+    if !features.is_empty() {
         cmd.args(["--features", &features.join(",")]);
     }
     let output = cmd

@@ -53,6 +53,8 @@ pub enum Command {
         #[arg(long, value_name = "LIST")]
         answers: Option<String>,
     },
+    /// Write a Slurm batch script that runs a lesson-08 config on a cluster.
+    Slurm(SlurmArgs),
     /// Make .venv with numpy and joblib for the lessons' Python rows (pip, from requirements.txt).
     PythonSetup {
         /// Remake the venv with this Python (default: keep a working .venv, or make one with python3 from PATH).
@@ -115,4 +117,34 @@ pub struct RunArgs {
     /// Print `~` for values that vary between runs (used by the snapshot tests).
     #[arg(long, hide = true)]
     pub redact: bool,
+}
+
+#[derive(Args)]
+pub struct SlurmArgs {
+    /// A config file (configs/lesson-08.toml) or lesson-08.
+    pub config: String,
+    /// Nodes to ask for.
+    #[arg(long)]
+    pub nodes: u32,
+    /// MPI ranks (Slurm tasks) per node.
+    #[arg(long, value_name = "N")]
+    pub ranks_per_node: u32,
+    /// Wall-clock limit, e.g. 00:10:00.
+    #[arg(long)]
+    pub time: String,
+    /// The partition (queue) to submit to.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// The account to charge.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// A shell line to run first, e.g. "module load openmpi" (repeat for more).
+    #[arg(long, value_name = "LINE")]
+    pub setup: Vec<String>,
+    /// Run the experiments with --quick.
+    #[arg(long)]
+    pub quick: bool,
+    /// Where to write the script (default: results/slurm/<config>.sbatch).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -68,7 +68,26 @@ pub static LESSONS: &[Entry] = &[
         tasks: None,
         needs: &[],
     },
+    Entry {
+        id: "lesson-08",
+        package: "lesson-08-mpi",
+        experiments: lesson_08_mpi::lesson,
+        tasks: None,
+        needs: &[MPI],
+    },
 ];
+
+/// An MPI installation: lesson 08's ranks are started by its launcher, and its
+/// rank program and exercises link its library (through the `mpi` crate, whose
+/// build also needs libclang). Its `mpi` cargo feature is turned on only where
+/// this is present, so the default build needs nothing but Rust.
+pub const MPI: Requirement = Requirement {
+    what: "MPI (mpirun or mpiexec on the PATH)",
+    install: lesson_08_mpi::launch::INSTALL,
+    require_var: "PARLAB_REQUIRE_MPI",
+    present: || on_path("mpirun") || on_path("mpiexec"),
+    feature: Some("mpi"),
+};
 
 /// One lesson of the course.
 pub struct Entry {
@@ -93,18 +112,35 @@ pub struct Entry {
 pub struct Requirement {
     /// What is needed, as messages name it: "MPI (mpirun on the PATH)".
     pub what: &'static str,
-    /// How to get it: "apt-get install openmpi-bin libopenmpi-dev".
+    /// How to get it: "sudo apt-get install openmpi-bin libopenmpi-dev", or one
+    /// line per platform when they differ.
     pub install: &'static str,
     /// The variable that makes its absence fail the tests: `PARLAB_REQUIRE_MPI`.
     pub require_var: &'static str,
     /// Whether this machine has it.
     pub present: fn() -> bool,
+    /// The cargo feature of the lesson's crate that uses it (`mpi`), if any: off
+    /// in the default build; `check` turns it on to build the lesson's exercises.
+    pub feature: Option<&'static str>,
 }
 
 impl Requirement {
     /// Whether the tests must fail, rather than skip, when it is missing.
     pub fn required(&self) -> bool {
         std::env::var(self.require_var).is_ok_and(|v| v == "1")
+    }
+
+    /// "install it with `<command>`", or the install lines one below the other.
+    pub fn how_to_install(&self) -> String {
+        if self.install.contains('\n') {
+            let lines: Vec<&str> = self.install.lines().collect();
+            format!(
+                "install it, then run again:\n      {}",
+                lines.join("\n      ")
+            )
+        } else {
+            format!("install it with `{}`", self.install)
+        }
     }
 }
 
@@ -150,6 +186,12 @@ impl Entry {
         self.dir().join("quiz.toml")
     }
 
+    /// The cargo features of its crate its exercises are built with: those of
+    /// its requirements (lesson 08's `mpi`).
+    pub fn features(&self) -> impl Iterator<Item = &'static str> {
+        self.needs.iter().filter_map(|r| r.feature)
+    }
+
     /// The lesson's exercises, in order (none when it has no coursework).
     pub fn exercises(&self) -> anyhow::Result<Vec<Exercise>> {
         coursework::load(self)
@@ -169,11 +211,12 @@ impl Entry {
         }
         let mut message = format!("{} needs what this machine lacks", self.id);
         for r in missing {
-            message.push_str(&format!(
-                "\n  = {}: install it with `{}`",
-                r.what, r.install
-            ));
+            message.push_str(&format!("\n  = {}: {}", r.what, r.how_to_install()));
         }
+        message.push_str(&format!(
+            "\n  = the other lessons need none of this, and `cargo xtask list {}` works without it",
+            self.id
+        ));
         bail!(message)
     }
 }
@@ -260,6 +303,7 @@ mod tests {
             install: "apt-get install nothing",
             require_var: "PARLAB_REQUIRE_NOTHING",
             present: || on_path("parlab-surely-not-a-program"),
+            feature: None,
         }];
         let entry = Entry {
             needs: NEEDS,

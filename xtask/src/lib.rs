@@ -5,7 +5,8 @@
 //! config file), `new` (a commented config to design an experiment), and the
 //! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
 //! overheads against rayon and std), `python-setup` (a .venv with numpy and
-//! joblib for the lessons' Python rows), and for seeing results `report` (every run
+//! joblib for the lessons' Python rows), `slurm` (a batch script that runs a
+//! lesson-08 config on a cluster), and for seeing results `report` (every run
 //! on one HTML page), `compare` (two runs: noise or a difference) and `merge` (a
 //! class's results pooled). Each command is one module; the
 //! work lives in the `lab` crate and the lesson crates, so tests call the same code.
@@ -38,6 +39,7 @@ mod python_setup;
 pub mod quiz;
 mod report;
 mod run;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,6 +70,7 @@ pub fn main() -> ExitCode {
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
+        cli::Command::Slurm(args) => slurm::slurm(args),
         cli::Command::PythonSetup { python } => python_setup::python_setup(python.as_deref()),
         cli::Command::Report { results, reference } => report::report(results, &reference),
         cli::Command::Compare { a, b } => compare::compare(&a, &b),

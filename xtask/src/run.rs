@@ -44,6 +44,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         redact: args.redact,
     };
     let result = lab::run::run(&config, lesson, &opts);
+    if lab::run::interrupted() {
+        // Ctrl-C: the handler (`stop_on_ctrl_c`) says so and exits with 130. An
+        // experiment that Ctrl-C stopped (lesson 08's ranks are killed at once)
+        // can end the run before the handler is done: let the handler finish,
+        // rather than exit first with the code of a failed experiment.
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        std::process::exit(130);
+    }
     if result.as_ref().is_ok_and(|o| !o.written.is_empty()) {
         crate::report::refresh(&opts.out, opts.redact);
     }

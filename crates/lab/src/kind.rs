@@ -69,6 +69,15 @@ pub trait Kind: Send + Sync {
     fn check(&self, table: &toml::Table) -> Result<(), KeyError>;
     /// Runs every point (checked with [`Kind::check`]) and reports the results.
     fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report>;
+    /// What the kind must prepare before any experiment of a run starts (lesson
+    /// 08 builds its MPI rank program): `Err(message)` stops the run as bad input
+    /// (exit code 2) with that message, before anything runs or is written. Most
+    /// kinds need nothing; see [`with_preflight`]. (Whether the machine has what a
+    /// lesson needs, such as MPI, the driver checks before that, from its lesson
+    /// registry.)
+    fn preflight(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// The Python script of this kind's Python rows, if it has any (see
     /// [`crate::python::with_script`]).
     fn python(&self) -> Option<&'static crate::interpreter::Script> {
@@ -107,6 +116,42 @@ struct TypedKind<P> {
 /// Declares an experiment kind from its params type and run function.
 pub fn kind<P: Params>(name: &'static str, about: &'static str, run: RunFn<P>) -> Box<dyn Kind> {
     Box::new(TypedKind { name, about, run })
+}
+
+/// A kind that must prepare something before a run: `check` runs before any
+/// experiment of the run starts (see [`Kind::preflight`]), and its `Err(message)`
+/// says what failed and what to do about it. `cargo xtask list` does not call it.
+pub fn with_preflight(kind: Box<dyn Kind>, check: fn() -> Result<(), String>) -> Box<dyn Kind> {
+    Box::new(Preflighted { kind, check })
+}
+
+struct Preflighted {
+    kind: Box<dyn Kind>,
+    check: fn() -> Result<(), String>,
+}
+
+impl Kind for Preflighted {
+    fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+    fn about(&self) -> &'static str {
+        self.kind.about()
+    }
+    fn keys(&self) -> Vec<KeyDoc> {
+        self.kind.keys()
+    }
+    fn defaults(&self) -> toml::Table {
+        self.kind.defaults()
+    }
+    fn check(&self, table: &toml::Table) -> Result<(), KeyError> {
+        self.kind.check(table)
+    }
+    fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report> {
+        self.kind.run(ctx, points)
+    }
+    fn preflight(&self) -> Result<(), String> {
+        (self.check)()
+    }
 }
 
 fn typed<P: Params>(table: &toml::Table) -> Result<P, KeyError> {

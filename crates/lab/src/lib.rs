@@ -41,7 +41,7 @@ pub mod scaling;
 pub mod suggest;
 pub mod sweep;
 
-pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind};
+pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight};
 pub use measure::{Machine, Repeats, Timing};
 pub use numbers::{format_number, format_value, round, significant};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};

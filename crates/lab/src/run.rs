@@ -40,12 +40,30 @@ pub struct RunOutcome {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Asks a run in progress to stop after the experiment it is running (Ctrl-C).
+/// Asks a run in progress to stop after the experiment it is running (Ctrl-C),
+/// and runs the hooks registered with [`on_interrupt`].
 pub fn interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
     // A Python script runs in a process group of its own, out of the
     // terminal's reach: stop it (and its pool workers) here.
     crate::interpreter::stop_running();
+    let hooks = ON_INTERRUPT.lock().map(|h| h.clone()).unwrap_or_default();
+    for hook in hooks {
+        hook();
+    }
+}
+
+static ON_INTERRUPT: std::sync::Mutex<Vec<fn()>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers `hook` to run when the run is interrupted, before the process exits:
+/// a kind that starts programs of its own (an MPI launcher and its ranks) stops
+/// them there. Registering the same hook again does nothing.
+pub fn on_interrupt(hook: fn()) {
+    if let Ok(mut hooks) = ON_INTERRUPT.lock()
+        && !hooks.contains(&hook)
+    {
+        hooks.push(hook);
+    }
 }
 
 /// Whether [`interrupt`] was called; long-running kinds may check it.
@@ -115,6 +133,17 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             found
         }
     };
+
+    // What the selected kinds need beyond Rust, before anything runs or prints.
+    let mut checked: Vec<&str> = Vec::new();
+    for experiment in &selected {
+        if let Some(kind) = lesson.kind(&experiment.kind)
+            && !checked.contains(&kind.name())
+        {
+            checked.push(kind.name());
+            kind.preflight().map_err(anyhow::Error::msg)?;
+        }
+    }
 
     let mode = if opts.quick { " · quick" } else { "" };
     out.print(&format!("parlab · {} · {}{mode}\n", lesson.id, config.file));
