@@ -391,6 +391,16 @@ pub struct RowKey {
     pub label: String,
 }
 
+impl RowKey {
+    /// Whether the row belongs to an optional part: the Python rows
+    /// (`impl=python`), which a machine without Python (or with
+    /// `PARLAB_PYTHON=none`) does not have. Their absence is no difference in
+    /// the work; when both runs have them, they are compared like any other row.
+    pub fn optional(&self) -> bool {
+        self.label.split(", ").any(|param| param == "impl=python")
+    }
+}
+
 impl PartialEq for RowKey {
     fn eq(&self, other: &RowKey) -> bool {
         self.params == other.params && self.nth == other.nth

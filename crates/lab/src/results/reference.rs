@@ -116,7 +116,8 @@ pub struct Checked {
     /// The deterministic values of matched rows: equal, or not. What is
     /// deterministic is the reference's word, not the run's.
     pub determinism: Determinism,
-    /// Rows the reference has and the run does not.
+    /// Rows the reference has and the run does not (optional rows, such as
+    /// Python's, excepted: see [`super::RowKey::optional`]).
     pub missing_rows: Vec<String>,
     /// Rows the run has and the reference does not (a changed sweep, or
     /// `workers = "all"` on a machine with other core counts).
@@ -189,8 +190,18 @@ pub fn check(run: &ExperimentResults, reference: &ExperimentResults) -> Checked 
     claimed.dedup();
     Checked {
         determinism: compare_deterministic(run, reference, &measured),
-        missing_rows: paired.only_second.into_iter().map(|k| k.label).collect(),
-        extra_rows: paired.only_first.into_iter().map(|k| k.label).collect(),
+        missing_rows: paired
+            .only_second
+            .into_iter()
+            .filter(|k| !k.optional())
+            .map(|k| k.label)
+            .collect(),
+        extra_rows: paired
+            .only_first
+            .into_iter()
+            .filter(|k| !k.optional())
+            .map(|k| k.label)
+            .collect(),
         claimed_measured: claimed,
     }
 }
@@ -240,6 +251,33 @@ mod tests {
         let checked = check(&parse(&run).unwrap(), &parse(&sample()).unwrap());
         assert!(checked.holds(), "{:?}", checked.problems());
         assert_eq!(checked.determinism.equal, 4);
+    }
+
+    #[test]
+    fn python_rows_may_be_absent_on_either_side_but_are_checked_when_both_have_them() {
+        let with_python = |checksum: u64| {
+            let mut run = sample();
+            for row in run["rows"].as_array_mut().unwrap() {
+                row["params"]["impl"] = "rust".into();
+            }
+            run["rows"].as_array_mut().unwrap().push(serde_json::json!(
+                {"params": {"impl": "python", "workers": 2}, "metrics": {"checksum": checksum},
+                 "timing": {"median_s": 9.0, "min_s": 8.9, "max_s": 9.1, "repeats": 3}}
+            ));
+            run
+        };
+        let mut without = with_python(42);
+        without["rows"].as_array_mut().unwrap().pop();
+        let (with, without) = (parse(&with_python(42)).unwrap(), parse(&without).unwrap());
+        // A student without Python against a reference with it, and the reverse.
+        assert!(check(&without, &with).holds());
+        assert!(check(&with, &without).holds());
+        // Both have the row: its checksum must agree.
+        let problems = check(&parse(&with_python(7)).unwrap(), &with).problems();
+        assert_eq!(
+            problems,
+            ["checksum at impl=python, workers=2 is 7, the reference run has 42"]
+        );
     }
 
     #[test]
