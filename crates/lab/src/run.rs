@@ -127,6 +127,15 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             "machine: {} logical cores · {} {} · {} build · {} timed runs per point (median shown), {} warm-up\n",
             machine.logical_cores, machine.os, machine.arch, machine.profile, plan.repeats, plan.warmup
         ));
+        // Said once here; each results file carries it too.
+        let before = crate::noise::Load {
+            load_avg_1min: load_avg,
+            cores: machine.logical_cores,
+            ..Default::default()
+        };
+        for w in crate::noise::warnings(&[], &before, plan.repeats) {
+            out.print(&format!("  ! noise: {}\n", w.message));
+        }
         if machine.profile == "debug" {
             eprintln!(
                 "warning: this is a debug build, so its timings say little; run through `cargo xtask run`, which builds with --release"
@@ -210,7 +219,7 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         // Warnings depend on timings and on the machine: a redacted run (the
         // snapshot tests) leaves them out, as it leaves out the timings.
         if !opts.redact {
-            for w in &warnings {
+            for w in warnings.iter().filter(|w| w.kind != "busy_before") {
                 out.print(&format!("  ! noise: {}\n", w.message));
             }
         }
