@@ -76,7 +76,7 @@ pub fn ticks(scale: Scale, lo: f64, hi: f64, integers: bool) -> Vec<(f64, String
             .collect()
     };
     match scale {
-        Scale::Linear => linear(8),
+        Scale::Linear => linear(10),
         Scale::Log2 => {
             let powers: Vec<f64> = ((lo.ceil() as i64)..=(hi.floor() as i64))
                 .map(|k| k as f64)
@@ -578,9 +578,14 @@ mod tests {
         );
         assert_eq!(
             labels(Scale::Linear, 0.0, 100.0, true),
-            ["0", "20", "40", "60", "80", "100"]
+            [
+                "0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"
+            ]
         );
-        assert_eq!(labels(Scale::Linear, -0.2, 4.2, false)[0], "0");
+        assert_eq!(
+            labels(Scale::Linear, -0.2, 4.2, false)[..3],
+            ["0.0", "0.5", "1.0"]
+        );
     }
 
     #[test]
