@@ -29,6 +29,7 @@ pub mod config;
 pub mod interpreter;
 pub mod kind;
 pub mod measure;
+pub mod noise;
 pub mod numbers;
 pub mod params;
 pub mod plot;

@@ -6,8 +6,9 @@
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
-/// The wall time of one measured point over its timed repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// The wall time of one measured point over its timed repeats. In a results
+/// file it also carries its `spread` (see [`Timing::spread`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timing {
     /// The median wall time in seconds: what tables and speedups use.
     pub median_s: f64,
@@ -43,7 +44,24 @@ impl Timing {
     /// median` (`0.4` is 40 %). A large spread says the machine was busy or the
     /// work is noisy, and one run's ratio to another means less.
     pub fn spread(&self) -> f64 {
-        (self.max_s - self.min_s) / self.median_s
+        if self.median_s > 0.0 {
+            (self.max_s - self.min_s) / self.median_s
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Serialize for Timing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut t = s.serialize_struct("Timing", 5)?;
+        t.serialize_field("median_s", &self.median_s)?;
+        t.serialize_field("min_s", &self.min_s)?;
+        t.serialize_field("max_s", &self.max_s)?;
+        t.serialize_field("repeats", &self.repeats)?;
+        t.serialize_field("spread", &self.spread())?;
+        t.end()
     }
 }
 

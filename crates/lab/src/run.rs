@@ -11,7 +11,7 @@ use crate::measure::Machine;
 use crate::report::{self, Report, ResultsFile};
 use std::io::Write;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How to run a config.
@@ -95,6 +95,8 @@ impl Out {
 /// Runs the experiments of `config` (checked by [`crate::config::load`]).
 pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let machine = Machine::this();
+    // Read before any experiment runs: our own work would raise it.
+    let load_avg = crate::noise::load_average();
     let plan = if opts.quick {
         crate::Repeats {
             warmup: 0,
@@ -154,6 +156,15 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             "machine: {} logical cores · {} {} · {} build · {} timed runs per point (median shown), {} warm-up\n",
             machine.logical_cores, machine.os, machine.arch, machine.profile, plan.repeats, plan.warmup
         ));
+        // Said once here; each results file carries it too.
+        let before = crate::noise::Load {
+            load_avg_1min: load_avg,
+            cores: machine.logical_cores,
+            ..Default::default()
+        };
+        for w in crate::noise::warnings(&[], &before, plan.repeats) {
+            out.print(&format!("  ! noise: {}\n", w.message));
+        }
         if machine.profile == "debug" {
             eprintln!(
                 "warning: this is a debug build, so its timings say little; run through `cargo xtask run`, which builds with --release"
@@ -185,7 +196,13 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
                 .python_timeout_s
                 .map(|s| std::time::Duration::from_secs(s.into())),
         );
+        let started = crate::noise::Sample::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| kind.run(&ctx, &points)));
+        let load = started.load_until(
+            &crate::noise::Sample::now(),
+            load_avg,
+            machine.logical_cores,
+        );
         status.finish_and_clear();
         let mut report = match result {
             Ok(Ok(report)) => report,
@@ -208,11 +225,32 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             break;
         }
         report.derive_speedups();
+        let warnings = mark_noise(&mut report, &load, plan.repeats);
         let dir = opts.out.join(&config.lesson);
-        let written = write_results(&dir, config, experiment, opts.quick, &machine, &report)?;
+        let file = ResultsFile {
+            lesson: &config.lesson,
+            experiment: &experiment.name,
+            kind: &experiment.kind,
+            config_file: &config.file,
+            quick: opts.quick,
+            machine: &machine,
+            rows: &report.rows,
+            summary: &report.summary,
+            measured: report.measured_names(),
+            load: &load,
+            warnings: &warnings,
+        };
+        let written = report::write_results(&dir, &experiment.name, &file, &report)?;
         out.print(&report::table(&report, opts.redact));
         for note in &report.notes {
             out.print(&format!("  → {note}\n"));
+        }
+        // Warnings depend on timings and on the machine: a redacted run (the
+        // snapshot tests) leaves them out, as it leaves out the timings.
+        if !opts.redact {
+            for w in warnings.iter().filter(|w| w.kind != "busy_before") {
+                out.print(&format!("  ! noise: {}\n", w.message));
+            }
         }
         outcome.written.extend(written);
     }
@@ -256,26 +294,26 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
     Ok(outcome)
 }
 
-fn write_results(
-    dir: &Path,
-    config: &Config,
-    experiment: &crate::config::Experiment,
-    quick: bool,
-    machine: &Machine,
-    report: &Report,
-) -> anyhow::Result<Vec<PathBuf>> {
-    let file = ResultsFile {
-        lesson: &config.lesson,
-        experiment: &experiment.name,
-        kind: &experiment.kind,
-        config_file: &config.file,
-        quick,
-        machine,
-        rows: &report.rows,
-        summary: &report.summary,
-        measured: report.measured_names(),
-    };
-    report::write_results(dir, &experiment.name, &file, report)
+/// Marks the rows whose repeats spread widely and returns the experiment's
+/// noise warnings (see [`crate::noise`]).
+fn mark_noise(
+    report: &mut Report,
+    load: &crate::noise::Load,
+    repeats: u32,
+) -> Vec<crate::noise::Warning> {
+    let mut rows = Vec::with_capacity(report.rows.len());
+    for row in &mut report.rows {
+        row.noise = row.timing.as_ref().and_then(crate::noise::row_noise);
+        let label = row
+            .params
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::numbers::format_value(v)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push((label, row.timing));
+    }
+    crate::noise::warnings(&rows, load, repeats)
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

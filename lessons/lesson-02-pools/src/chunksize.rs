@@ -65,7 +65,6 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     // Pools are started once per (kind, workers) and reused by every chunksize;
     // each keeps the count of task frames written to it (see `settled_stats`).
     let mut pools: Vec<((Pool, usize), Started, u64)> = Vec::new();
-    let mut series: Vec<(Pool, Vec<(f64, f64)>)> = Vec::new();
     let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
     for point in points {
         let p = &point.params;
@@ -105,12 +104,6 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         };
         anyhow::ensure!(sum == expected, "{label}: wrong results");
         let per_task = timing.median_s * 1e6 / n as f64;
-        if p.chunksize > 0 {
-            match series.iter_mut().find(|(k, _)| *k == p.pool) {
-                Some((_, pts)) => pts.push((p.chunksize as f64, per_task)),
-                None => series.push((p.pool, vec![(p.chunksize as f64, per_task)])),
-            }
-        }
         report.push(rust_row(
             point
                 .row()
@@ -125,23 +118,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         ));
     }
     python_rows(ctx, points, &mut report)?;
-    let mut plot = Plot::new(
-        "Per-task overhead of map against chunksize",
-        "chunksize",
-        "µs per task",
-    )
-    .scales(Scale::Log10, Scale::Log10);
-    for (pool, pts) in series {
-        plot = plot.series(Series::new(pool.name(), Style::LinePoints, pts));
-    }
-    for pool in [Pool::Threads, Pool::Processes] {
-        let pts = python_points(&report, pool.name(), "chunksize", "overhead_us_per_task");
-        if !pts.is_empty() {
-            let name = format!("Python {}", pool.name());
-            plot = plot.series(Series::new(name, Style::LinePoints, pts));
-        }
-    }
-    report.plot(plot);
+    report.plot(overhead_plot(&report));
     report.note("chunksize 1 pays one hand-off per task; each tenfold chunk cuts the overhead until the task itself dominates");
     report.note("a process pool moves every argument and result through a pipe (bytes_per_task); a thread pool moves nothing");
     report.note("round_trip_us_*: one task at a time, each waiting for its result; map keeps many tasks in flight instead");
@@ -229,15 +206,74 @@ fn round_trip_us(ctx: &Ctx, pool: &Started, trips: u64) -> anyhow::Result<f64> {
 }
 
 /// (x, y) of the Python rows of `pool` with x > 0, for the plot.
-fn python_points(report: &Report, pool: &str, x: &str, y: &str) -> Vec<(f64, f64)> {
-    report
-        .rows
-        .iter()
-        .filter(|r| r.params.get("impl").and_then(|v| v.as_str()) == Some("python"))
-        .filter(|r| r.params.get("pool").and_then(|v| v.as_str()) == Some(pool))
-        .filter_map(|r| {
-            let x = r.params.get(x)?.as_f64()?;
-            Some((x, r.number(y)?)).filter(|_| x > 0.0)
-        })
-        .collect()
+/// The overhead per task against chunksize, a curve per implementation and
+/// pool. A log axis has no place for chunksize 0 (auto), so an auto row is a
+/// dashed level line in its curve's colour, labelled with the chunksize it
+/// chose, across the swept range.
+fn overhead_plot(report: &Report) -> Plot {
+    let mut plot = Plot::new(
+        "Per-task overhead of map against chunksize",
+        "chunksize (tasks per chunk)",
+        "overhead per task (µs)",
+    )
+    .scales(Scale::Log10, Scale::Log10);
+    let curves = ["rust", "python"]
+        .into_iter()
+        .flat_map(|i| [Pool::Threads, Pool::Processes].map(|p| (i, p.name())));
+    let mut levels = Vec::new();
+    let mut range = (f64::INFINITY, 0f64);
+    for (color, (implementation, pool)) in curves.enumerate() {
+        let rows = report.rows.iter().filter(|r| {
+            let param = |k: &str| r.params.get(k).and_then(|v| v.as_str());
+            param("impl") == Some(implementation) && param("pool") == Some(pool)
+        });
+        let mut swept = Vec::new();
+        for r in rows {
+            let (Some(size), Some(y)) = (
+                r.params.get("chunksize").and_then(|v| v.as_f64()),
+                r.number("overhead_us_per_task"),
+            ) else {
+                continue;
+            };
+            if size > 0.0 {
+                swept.push((size, y));
+                range = (range.0.min(size), range.1.max(size));
+            } else {
+                let chunks = r.number("chunks").unwrap_or(0.0);
+                let tasks = r.number("tasks").unwrap_or(0.0);
+                levels.push((color, implementation, pool, chunks, tasks, y));
+            }
+        }
+        let name = match implementation {
+            "python" => format!("Python {pool}"),
+            _ => pool.to_string(),
+        };
+        if !swept.is_empty() {
+            plot = plot.series(Series::new(name, Style::LinePoints, swept).color(color));
+        }
+    }
+    if range.1 == 0.0 {
+        range = (1.0, 1000.0);
+    }
+    for (color, implementation, pool, chunks, tasks, y) in levels {
+        let python = if implementation == "python" {
+            "Python "
+        } else {
+            ""
+        };
+        let auto = if chunks > 0.0 {
+            format!(" ≈ {}", lab::format_number((tasks / chunks).round()))
+        } else {
+            String::new()
+        };
+        plot = plot.series(
+            Series::new(
+                format!("{python}{pool}, chunksize auto{auto}"),
+                Style::Dashed,
+                vec![(range.0, y), (range.1, y)],
+            )
+            .color(color),
+        );
+    }
+    plot
 }

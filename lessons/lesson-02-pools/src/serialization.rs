@@ -150,8 +150,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     report.summary("wire_format", "postcard");
     let mut plot = Plot::new(
         "Getting a payload of f64 to a worker",
-        "payload bytes",
-        "MB/s",
+        "payload (bytes)",
+        "throughput (MB/s)",
     )
     .scales(Scale::Log10, Scale::Log10);
     for (path, pts) in PATHS.into_iter().zip(series) {

@@ -90,8 +90,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
     let mut plot = Plot::new(
         "Lock-bound work: threads against processes",
-        "workers",
-        "speedup",
+        "workers P (count)",
+        "speedup T1/TP (×)",
     )
     .scales(Scale::Log2, Scale::Linear);
     for pool in [Pool::Threads, Pool::Processes] {

@@ -147,8 +147,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         report.plot(
             Plot::new(
                 "Beyond this machine: simulated speedup vs Amdahl",
-                "workers",
-                "speedup",
+                "workers P (count)",
+                "speedup T1/TP (×)",
             )
             .scales(Scale::Log2, Scale::Log2)
             .series(Series::new(

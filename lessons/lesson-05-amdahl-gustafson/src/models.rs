@@ -28,8 +28,8 @@ fn run(_ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
     let mut plot = Plot::new(
         "Speedup: Amdahl (fixed problem) vs Gustafson (scaled problem)",
-        "workers P",
-        "speedup S(P)",
+        "workers P (count)",
+        "speedup S(P) (×)",
     )
     .scales(Scale::Log2, Scale::Log2);
     for point in points {

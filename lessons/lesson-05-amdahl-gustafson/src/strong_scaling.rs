@@ -108,8 +108,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         .collect();
     let mut plot = Plot::new(
         format!("Strong scaling, serial fraction {configured}"),
-        "workers",
-        "speedup",
+        "workers P (count)",
+        "speedup T1/TP (×)",
     )
     .scales(Scale::Log2, Scale::Linear)
     .series(Series::new("measured", Style::LinePoints, measured));

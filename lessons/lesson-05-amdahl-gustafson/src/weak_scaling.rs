@@ -72,8 +72,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     report.plot(
         Plot::new(
             format!("Weak scaling, serial fraction {configured}"),
-            "workers",
-            "scaled speedup",
+            "workers P (count)",
+            "scaled speedup (×)",
         )
         .scales(Scale::Log2, Scale::Linear)
         .series(Series::new("measured", Style::LinePoints, measured.clone()))

@@ -84,8 +84,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     report.plot(
         Plot::new(
             "Monte Carlo π: error against the number of points",
-            "points N",
-            "|estimate − π|",
+            "points N (count)",
+            "error |estimate − π| (absolute)",
         )
         .scales(Scale::Log10, Scale::Log10)
         .series(Series::new(

@@ -426,10 +426,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         })
         .collect();
     // The theory line first, so the simulated points are drawn on top of it.
-    let mut plot = Plot::new("BPSK over AWGN: bit error rate", "Eb/N0 (dB)", "BER")
-        .scales(Scale::Linear, Scale::Log10)
-        .legend(lab::Legend::UpperRight)
-        .series(Series::new("theory ½·erfc(√(Eb/N0))", Style::Line, theory));
+    let mut plot = Plot::new(
+        "BPSK over AWGN: bit error rate",
+        "Eb/N0 (dB)",
+        "BER (errors per bit)",
+    )
+    .scales(Scale::Linear, Scale::Log10)
+    .series(Series::new("theory ½·erfc(√(Eb/N0))", Style::Line, theory));
     for series in simulated_series {
         plot = plot.series(series);
     }

@@ -70,6 +70,7 @@ const TIMING: Part = Part {
         ("min_s", |r| r.timing.map(|t| t.min_s.to_string())),
         ("max_s", |r| r.timing.map(|t| t.max_s.to_string())),
         ("repeats", |r| r.timing.map(|t| t.repeats.to_string())),
+        ("spread", |r| r.timing.map(|t| t.spread().to_string())),
     ],
 };
 

@@ -10,6 +10,7 @@
 use super::csv::csv;
 use super::model::{Fields, Report, Row};
 use crate::measure::Machine;
+use crate::noise::{Load, Warning};
 use anyhow::Context as _;
 use serde::Serialize;
 use std::io::Write as _;
@@ -38,6 +39,11 @@ pub struct ResultsFile<'a> {
     pub summary: &'a Fields,
     /// Metrics and summary values that vary from run to run.
     pub measured: Vec<String>,
+    /// How busy the machine was around the experiment (see [`crate::noise`]).
+    pub load: &'a Load,
+    /// What makes its timings worth less, and what to do: rows whose repeats
+    /// spread widely, a busy machine. Empty when nothing was seen.
+    pub warnings: &'a [Warning],
 }
 
 /// Writes the files of one experiment into `dir` — `<name>.json` from `file`,

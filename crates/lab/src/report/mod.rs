@@ -158,10 +158,10 @@ mod tests {
         assert_eq!(
             csv(&every_sort_of_cell()),
             concat!(
-                "mode,workers,checksum,model,rate,none,median_s,min_s,max_s,repeats,speedup,efficiency\n",
-                "threads,1,42,0.3333333333333333,1234.5678,,0.25,0.2,0.3,5,1,1\n",
-                "\"processes, 2\",2,42,,,null,0.125,0.125,0.125,1,,\n",
-                "model,,,3.9e-6,,,,,,,,\n",
+                "mode,workers,checksum,model,rate,none,median_s,min_s,max_s,repeats,spread,speedup,efficiency\n",
+                "threads,1,42,0.3333333333333333,1234.5678,,0.25,0.2,0.3,5,0.3999999999999999,1,1\n",
+                "\"processes, 2\",2,42,,,null,0.125,0.125,0.125,1,0,,\n",
+                "model,,,3.9e-6,,,,,,,,,\n",
             )
         );
     }
@@ -186,6 +186,6 @@ mod tests {
     fn csv_quotes_fields_with_commas() {
         let mut r = Report::new();
         r.push(Row::new().param("mode", "a,b").metric("n", 1));
-        assert_eq!(csv(&r).lines().nth(1).unwrap(), "\"a,b\",1,,,,,,");
+        assert_eq!(csv(&r).lines().nth(1).unwrap(), "\"a,b\",1,,,,,,,");
     }
 }

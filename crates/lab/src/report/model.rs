@@ -70,6 +70,10 @@ pub struct Row {
     /// Speedup per worker, `S / p`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
+    /// Why this row's timing says less than it seems (its repeats spread more
+    /// than [`SPREAD_LIMIT`](crate::noise::SPREAD_LIMIT)); set by the harness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<String>,
     /// The metrics that vary from run to run (see [`Row::measured`]).
     #[serde(skip)]
     measured: BTreeSet<String>,

@@ -110,6 +110,8 @@ dl.summary { display: grid; grid-template-columns: max-content auto; gap: 2px 14
 dl.summary dt { color: var(--muted); }
 dl.summary dd { margin: 0; font-variant-numeric: tabular-nums; }
 ul.problems { color: var(--bad); font-size: 13.5px; margin: 4px 0 8px; }
+ul.noise { color: var(--warn); background: var(--warn-bg); font-size: 13.5px; margin: 4px 0 8px; padding: 6px 10px; border-radius: 6px; list-style: none; }
+td.noisy { color: var(--warn); font-weight: 600; }
 figure.plot { margin: 10px 0; }
 figure.plot svg { display: block; width: 100%; max-width: 860px; height: auto; border: 1px solid var(--line); border-radius: 4px; }
 figure.plot figcaption { font-size: 12.5px; color: var(--muted); }

@@ -204,6 +204,22 @@ pub struct ExperimentResults {
     /// deterministic.
     #[serde(default)]
     pub measured: Vec<String>,
+    /// The noise warnings the run gave (rows whose repeats spread widely, a busy
+    /// machine); files written before they existed have none.
+    #[serde(default)]
+    pub warnings: Vec<NoiseWarning>,
+}
+
+/// One noise warning of a run (the writer's [`crate::noise::Warning`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NoiseWarning {
+    /// `spread`, `busy_before` or `busy_during`.
+    pub kind: String,
+    /// The rows it is about, by index, for `spread`.
+    #[serde(default)]
+    pub rows: Vec<usize>,
+    /// What was seen and what to do.
+    pub message: String,
 }
 
 /// Why a file is not a usable results file, in words that name the place.

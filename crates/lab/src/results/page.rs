@@ -334,7 +334,19 @@ fn experiment(out: &mut String, e: &Entry, dir: &Path, opts: &Options) -> bool {
             " <span class=\"badge debug\" title=\"timings from an unoptimized build say little\">debug build</span>",
         );
     }
+    if !r.warnings.is_empty() {
+        out.push_str(
+            " <span class=\"badge quick\" title=\"its timings say less than they seem: see below\">noisy</span>",
+        );
+    }
     out.push_str("</h3>\n");
+    if !r.warnings.is_empty() {
+        out.push_str("<ul class=\"noise\">\n");
+        for w in &r.warnings {
+            let _ = writeln!(out, "<li>⚠ {}</li>", escape(&w.message));
+        }
+        out.push_str("</ul>\n");
+    }
 
     let repeats: Vec<u32> = r
         .rows
@@ -585,9 +597,15 @@ fn table(out: &mut String, r: &ExperimentResults, reference: Option<&ExperimentR
             match row.timing {
                 Some(t) => {
                     let theirs = reference_row.and_then(|x| x.timing);
+                    let noisy = t.repeats >= 2 && t.spread() > crate::noise::SPREAD_LIMIT;
+                    let spread_cell = if noisy {
+                        "m noisy\" title=\"the repeats spread widely: see the noise warning above"
+                    } else {
+                        "m"
+                    };
                     let _ = write!(
                         out,
-                        "<td class=\"m\">{}{}</td><td class=\"m\">{}{}</td>",
+                        "<td class=\"m\">{}{}</td><td class=\"{spread_cell}\">{}{}</td>",
                         html::number(t.median_s * 1e3),
                         beside(theirs.map(|t| t.median_s * 1e3), &html::number),
                         format_args!("{:.0}", t.spread() * 100.0),
@@ -828,6 +846,43 @@ pub(crate) mod tests {
         assert!(page.contains("<td class=\"bad\" title=\"differs from the reference run\">42<span class=\"ref\">ref 41</span></td>"));
         assert_eq!(summary.differ_from_reference, ["lesson-05/strong-scaling"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn noise_warnings_show_with_a_badge_and_the_noisy_spread_is_marked() {
+        let dir = folder("noise");
+        let mut noisy = sample();
+        noisy["rows"][1]["timing"]["max_s"] = 0.4.into();
+        noisy["warnings"] = serde_json::json!([
+            {"kind": "spread", "rows": [1], "message": "1 of 2 timed rows spread <more>; run again"},
+            {"kind": "busy_during", "message": "other processes used 60 % of the CPU"}
+        ]);
+        std::fs::write(dir.join("lesson-05/strong-scaling.json"), noisy.to_string()).unwrap();
+        let refs = References::default();
+        let opts = Options {
+            root: &dir,
+            titles: &[],
+            references: &refs,
+        };
+        let (page, _) = build(&dir, &opts).unwrap();
+        check_page(&page);
+        let section = page
+            .split("data-experiment=\"lesson-05/strong-scaling\"")
+            .nth(1)
+            .unwrap();
+        assert!(section.contains(">noisy</span>"), "{section}");
+        assert!(section.contains("<li>⚠ 1 of 2 timed rows spread &lt;more&gt;; run again</li>"));
+        assert!(section.contains("<li>⚠ other processes used 60 % of the CPU</li>"));
+        // Row 2's repeats spread (0.4 − 0.21) / 0.22 = 86 %; row 1's 18 % is not marked.
+        assert_eq!(section.matches("class=\"m noisy\"").count(), 1);
+        assert!(section.contains(
+            "noisy\" title=\"the repeats spread widely: see the noise warning above\">86<"
+        ));
+        let quiet = folder("quiet");
+        let (page, _) = build(&quiet, &opts).unwrap();
+        assert!(!page.contains(">noisy</span>") && !page.contains("class=\"noise\""));
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&quiet).unwrap();
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::Fields;
 use super::html::{self, escape};
 use super::merge::{LeftOut, Merged, Pool, PooledRow, Student, Warning};
-use crate::plot::{Legend, Plot, Scale, Series, Style};
+use crate::plot::{Plot, Scale, Series, Style};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -42,7 +42,7 @@ pub fn plot(pool: &Pool) -> Option<Plot> {
         (
             "workers".into(),
             |r| r.speedup,
-            "speedup (median over students)",
+            "speedup T1/TP (×, median over students)",
         )
     } else {
         let x = pool
@@ -55,7 +55,7 @@ pub fn plot(pool: &Pool) -> Option<Plot> {
         (
             x,
             |r| r.timing.map(|t| t.median_s * 1e3),
-            "time, ms (median over students)",
+            "time (ms, median over students)",
         )
     };
     let x_of = |r: &PooledRow| r.params.get(&x_key).and_then(|v| v.as_f64());
@@ -116,9 +116,12 @@ pub fn plot(pool: &Pool) -> Option<Plot> {
         pool.students.len(),
         if pool.students.len() == 1 { "" } else { "s" }
     );
-    let mut plot = Plot::new(title, x_key.replace('_', " "), y_label)
-        .scales(x_scale, Scale::Linear)
-        .legend(Legend::UpperLeft);
+    let x_label = match super::html::label_and_unit(&x_key) {
+        (words, Some(unit)) => format!("{words} ({unit})"),
+        (words, None) if x_key == "workers" => format!("{words} (count)"),
+        (words, None) => words,
+    };
+    let mut plot = Plot::new(title, x_label, y_label).scales(x_scale, Scale::Linear);
     let few = curves.len() <= 4;
     let drawn = curves.len().min(10);
     for (i, (label, by_x)) in curves.into_iter().enumerate().take(10) {
