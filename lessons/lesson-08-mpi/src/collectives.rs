@@ -17,7 +17,7 @@
 use crate::hockney::{self, Hockney};
 use crate::job::{self, Job, Repeats};
 use crate::launch::{self, Launcher, LauncherArgs, Transport};
-use lab::{Ctx, Legend, Plot, Report, Row, Scale, Series, Style, Typed, Workers, at_least};
+use lab::{Ctx, Plot, Report, Row, Scale, Series, Style, Typed, Workers, at_least};
 use serde::{Deserialize, Serialize};
 
 /// A collective operation: the `operations` key.
@@ -345,14 +345,13 @@ fn plots(report: &mut Report, all: &[(u64, OpResult)], fit: Option<Hockney>) {
     }
     let mut by_ranks = Plot::new(
         format!("Collectives of {largest} bytes against ranks"),
-        "ranks",
+        "ranks P (count)",
         "time per operation (µs)",
     )
-    .scales(Scale::Log2, Scale::Log10)
-    .legend(Legend::LowerRight);
+    .scales(Scale::Log2, Scale::Log10);
     let mut by_size = Plot::new(
         format!("Collectives on {most} ranks against message size"),
-        "bytes",
+        "message size (bytes)",
         "time per operation (µs)",
     )
     .scales(Scale::Log10, Scale::Log10)

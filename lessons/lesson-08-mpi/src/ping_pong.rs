@@ -12,7 +12,7 @@
 use crate::hockney::{self, Hockney};
 use crate::job::{self, Job, Repeats};
 use crate::launch::{self, Launcher, LauncherArgs, Transport};
-use lab::{Ctx, Legend, Plot, Report, Row, Scale, Series, Style, Typed, at_least, between};
+use lab::{Ctx, Plot, Report, Row, Scale, Series, Style, Typed, at_least, between};
 use lesson_02_pools::work::{ECHO, Payload};
 use serde::{Deserialize, Serialize};
 
@@ -216,14 +216,13 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
 
     let mut time_plot = Plot::new(
         "Ping-pong: one-way time against message size",
-        "bytes",
+        "message size (bytes)",
         "one-way time (µs)",
     )
-    .scales(Scale::Log10, Scale::Log10)
-    .legend(Legend::LowerRight);
+    .scales(Scale::Log10, Scale::Log10);
     let mut bandwidth_plot = Plot::new(
         "Ping-pong: bandwidth against message size",
-        "bytes",
+        "message size (bytes)",
         "bandwidth (GB/s)",
     )
     .scales(Scale::Log10, Scale::Log10)

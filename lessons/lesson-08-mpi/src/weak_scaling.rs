@@ -221,8 +221,8 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     ps.dedup();
     let mut plot = Plot::new(
         format!("Weak and strong scaling across ranks, serial fraction {s}"),
-        "ranks",
-        "speedup",
+        "ranks P (count)",
+        "speedup (×, scaled for weak)",
     )
     .scales(Scale::Log2, Scale::Linear);
     for (i, (mode, pts)) in curves.into_iter().enumerate() {
