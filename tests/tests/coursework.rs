@@ -195,6 +195,11 @@ fn new_writes_a_commented_config_that_runs() {
         text.contains("(f64; from 0 to 1)"),
         "ranges are shown:\n{text}"
     );
+    assert!(
+        text.contains("# [experiment.predict]")
+            && text.contains("# speedup = [{ workers = 2, value = ... }"),
+        "each experiment has a commented predict section:\n{text}"
+    );
 
     let out = dir.join("out");
     let o = parlab(&[
@@ -369,4 +374,69 @@ fn watch_reports_a_fixed_exercise_passing_and_quits_on_q() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "q leaves watch with success");
+}
+
+#[test]
+fn predictions_are_printed_beside_the_measured_values_and_recorded_in_the_rows() {
+    let dir = scratch("predict");
+    let config = dir.join("predict.toml");
+    std::fs::write(
+        &config,
+        r#"lesson = "lesson-05"
+
+[[experiment]]
+name = "strong"
+kind = "strong-scaling"
+[experiment.sweep]
+workers = [1, 2]
+[experiment.quick]
+work_units = 200_000
+python_work_units = 1_000
+[experiment.predict]
+speedup = [{ workers = 2, impl = "rust", value = 1.8 }, { workers = 16, value = 9 }]
+amdahl = { workers = 2, impl = "rust", value = 1.8182 }
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = parlab(&[
+        "run",
+        config.to_str().unwrap(),
+        "--quick",
+        "--redact",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    for line in [
+        "predicted vs measured:",
+        "  speedup at workers=2, impl=rust: predicted 1.8, measured ~, error ~",
+        "  amdahl at workers=2, impl=rust: predicted 1.82, measured 1.82, error +0.0%",
+        "  speedup at workers=16: no row has these params",
+        "prediction score: ~/100",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lesson-05/strong.json")).unwrap())
+            .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    let rust_2 = rows
+        .iter()
+        .find(|r| r["params"]["workers"] == 2 && r["params"]["impl"] == "rust")
+        .unwrap();
+    assert_eq!(
+        rust_2["predicted"],
+        serde_json::json!({"speedup": 1.8, "amdahl": 1.8182}),
+        "the row records the predictions about it"
+    );
+    assert!(rust_2["speedup"].is_number(), "existing fields stay");
+    let rust_1 = rows
+        .iter()
+        .find(|r| r["params"]["workers"] == 1 && r["params"]["impl"] == "rust")
+        .unwrap();
+    assert!(rust_1.get("predicted").is_none(), "no prediction, no field");
+    let score = json["summary"]["prediction_score"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&score), "{score}");
 }

@@ -12,8 +12,9 @@
 //!
 //! ```text
 //! python   → kind, report, params, measure, numbers, interpreter   (a kind's Python rows)
-//! run      → config, kind, report, progress, measure, interpreter  (runs a checked config)
-//! config   → kind, sweep, suggest, measure             (TOML to checked experiments)
+//! run      → config, kind, report, progress, measure, interpreter, predict  (runs a checked config)
+//! config   → kind, sweep, suggest, measure, predict    (TOML to checked experiments)
+//! predict  → report, numbers                           (predicted against measured, the score)
 //! kind     → report, params, progress, measure, interpreter  (what a lesson implements)
 //! report   → plot, numbers, measure                    (rows; table, CSV, files)
 //! plot     → numbers                                   (SVG charts)
@@ -32,6 +33,7 @@ pub mod measure;
 pub mod numbers;
 pub mod params;
 pub mod plot;
+pub mod predict;
 pub mod progress;
 pub mod python;
 pub mod report;

@@ -179,11 +179,15 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             break;
         }
         report.derive_speedups();
+        let predicted = crate::predict::apply(&mut report, &experiment.predict, opts.redact);
         let dir = opts.out.join(&config.lesson);
         let written = write_results(&dir, config, experiment, opts.quick, &machine, &report)?;
         out.print(&report::table(&report, opts.redact));
         for note in &report.notes {
             out.print(&format!("  → {note}\n"));
+        }
+        for line in &predicted {
+            out.print(&format!("{line}\n"));
         }
         outcome.written.extend(written);
     }

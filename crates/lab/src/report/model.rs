@@ -70,6 +70,10 @@ pub struct Row {
     /// Speedup per worker, `S / p`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
+    /// What the student predicted for this row (`[experiment.predict]`), by
+    /// quantity: `{"speedup": 1.8}`. Absent when nothing was predicted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<Fields>,
     /// The metrics that vary from run to run (see [`Row::measured`]).
     #[serde(skip)]
     measured: BTreeSet<String>,
