@@ -53,12 +53,18 @@ pub fn check(target: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
     let mut passed = 0;
     let mut done: Vec<&Exercise> = Vec::new();
     for e in &exercises {
-        let status = match built.get(&e.name) {
-            Some(Ok(executable)) => run(e, executable)?,
-            Some(Err(error)) => Status::DoesNotCompile(error.clone()),
-            None => Status::DoesNotCompile("cargo built nothing for it".into()),
+        let (status, speed) = match built.get(&e.name) {
+            Some(Ok(executable)) => run_with_speed(e, executable)?,
+            Some(Err(error)) => (Status::DoesNotCompile(error.clone()), Vec::new()),
+            None => (
+                Status::DoesNotCompile("cargo built nothing for it".into()),
+                Vec::new(),
+            ),
         };
         print_status(e, &status);
+        for line in &speed {
+            say!("      {line}");
+        }
         if status == Status::Pass {
             passed += 1;
             done.push(e);
@@ -119,10 +125,37 @@ pub(crate) fn print_status(e: &Exercise, status: &Status) {
 pub(crate) fn check_one(e: &Exercise) -> anyhow::Result<Status> {
     let built = build(std::slice::from_ref(e), false)?;
     Ok(match built.get(&e.name) {
-        Some(Ok(executable)) => run(e, executable)?,
+        Some(Ok(executable)) => {
+            let (status, speed) = run_with_speed(e, executable)?;
+            for line in &speed {
+                say!("      {line}");
+            }
+            status
+        }
         Some(Err(error)) => Status::DoesNotCompile(error.clone()),
         None => Status::DoesNotCompile("cargo built nothing for it".into()),
     })
+}
+
+/// Runs an exercise's tests and, when they pass, its speed checks: the tests
+/// its check marks `#[ignore]` (so `cargo test` never times anything), which
+/// time the parallel version against a sequential one (`lab::speedcheck`) and
+/// print one `speed:` line each. Returns the outcome and those lines.
+pub(crate) fn run_with_speed(
+    e: &Exercise,
+    executable: &Path,
+) -> anyhow::Result<(Status, Vec<String>)> {
+    let status = run(e, executable)?;
+    if status != Status::Pass {
+        return Ok((status, Vec::new()));
+    }
+    let (status, stdout) = run_args(e, executable, &["--ignored", "--show-output"])?;
+    let lines: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.starts_with("speed: "))
+        .map(str::to_string)
+        .collect();
+    Ok((status, lines))
 }
 
 /// One line per lesson of `checked`, in order: `lesson-05   2/3 done`.
@@ -252,8 +285,14 @@ pub(crate) fn build(
 
 /// Runs one exercise's tests, as `cargo test` would, and reads their outcome.
 pub(crate) fn run(e: &Exercise, executable: &Path) -> anyhow::Result<Status> {
+    Ok(run_args(e, executable, &[])?.0)
+}
+
+/// Runs an exercise's test executable with `args`; its outcome and its stdout.
+fn run_args(e: &Exercise, executable: &Path, args: &[&str]) -> anyhow::Result<(Status, String)> {
     let mut child = Command::new(executable)
         .arg("--test-threads=1")
+        .args(args)
         .current_dir(e.crate_dir())
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
@@ -289,31 +328,30 @@ pub(crate) fn run(e: &Exercise, executable: &Path) -> anyhow::Result<Status> {
     let stdout = stdout_reader.join().unwrap_or_default();
     let stderr = stderr_reader.join().unwrap_or_default();
     let Some(status) = status else {
-        return Ok(Status::Fail(format!(
-            "the tests did not finish within {} s: is something waiting forever (a lock never released, a channel never closed)?",
-            DEADLINE.as_secs()
-        )));
+        return Ok((
+            Status::Fail(format!(
+                "the tests did not finish within {} s: is something waiting forever (a lock never released, a channel never closed)?",
+                DEADLINE.as_secs()
+            )),
+            stdout,
+        ));
     };
     if status.success() {
-        return Ok(Status::Pass);
+        return Ok((Status::Pass, stdout));
     }
     if !stdout.contains("running ") {
-        return Ok(Status::Fail(format!(
-            "{}\n{}",
-            stdout.trim(),
-            stderr.trim()
-        )));
+        let why = format!("{}\n{}", stdout.trim(), stderr.trim());
+        return Ok((Status::Fail(why), stdout));
     }
     let panics = panic_messages(&stdout);
     if !panics.is_empty() && panics.iter().all(|p| p.contains("not yet implemented")) {
-        return Ok(Status::NotStarted);
+        return Ok((Status::NotStarted, stdout));
     }
-    Ok(Status::Fail(
-        panics
-            .into_iter()
-            .find(|p| !p.contains("not yet implemented"))
-            .unwrap_or_else(|| stdout.trim().to_string()),
-    ))
+    let why = panics
+        .into_iter()
+        .find(|p| !p.contains("not yet implemented"))
+        .unwrap_or_else(|| stdout.trim().to_string());
+    Ok((Status::Fail(why), stdout))
 }
 
 /// The message of each failed test: "test name: panic message".

@@ -19,7 +19,7 @@
 //! report   → plot, numbers, measure                    (rows; table, CSV, files)
 //! plot     → numbers                                   (SVG charts)
 //! params   → measure                                   (typed keys and ranges)
-//! numbers, measure, progress, scaling, suggest, sweep, interpreter
+//! numbers, measure, progress, scaling, suggest, sweep, interpreter, speedcheck
 //!                                                      (import nothing from lab)
 //! ```
 
@@ -40,6 +40,7 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod scaling;
+pub mod speedcheck;
 pub mod suggest;
 pub mod sweep;
 
