@@ -70,8 +70,17 @@ fn parallel_sum_runs_its_workers_at_the_same_time() {
             }
             most
         });
+        // Stops the watcher however parallel_sum ends: a panic (its todo!())
+        // must fail this test, not leave the scope waiting for the watcher.
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let stop = Stop(&done);
         let sum = parallel_sum(8_000_000, 4);
-        done.store(true, Ordering::Release);
+        drop(stop);
         (watcher.join().unwrap(), sum)
     });
     std::hint::black_box(sum);
