@@ -133,15 +133,29 @@ pub fn check(
         );
         return;
     }
-    let figure = measure(workers, 7, sequential, parallel);
-    match verdict(what, &figure, relative_to_pass) {
-        Ok(line) => println!("{line}"),
-        Err((line, why)) => {
-            println!("{line}");
-            panic!("{why}");
+    let (mut sequential, mut parallel) = (sequential, parallel);
+    // A load that comes and goes can put a right answer under the mark once (1
+    // run in 60 on the busy machine this was written on); a sequential answer
+    // is under it every time. So a figure under the mark is measured again, up
+    // to ATTEMPTS times in all, and only fails when every attempt does.
+    for attempt in 1..=ATTEMPTS {
+        let figure = measure(workers, 7, &mut sequential, &mut parallel);
+        match verdict(what, &figure, relative_to_pass) {
+            Ok(line) => {
+                println!("{line}");
+                return;
+            }
+            Err((line, why)) if attempt == ATTEMPTS => {
+                println!("{line}");
+                panic!("{why} ({ATTEMPTS} attempts, all under the mark)");
+            }
+            Err((line, _)) => println!("{line} — measuring again"),
         }
     }
 }
+
+/// How many times a figure under the mark is measured before the check fails.
+pub const ATTEMPTS: usize = 3;
 
 /// What a measured figure means: `Ok(line)` to print (a pass or a skip), or
 /// `Err((line, why))` for a failure.
