@@ -92,3 +92,33 @@ pub fn available(lesson: &xtask::lessons::Entry) -> bool {
     }
     missing.is_empty()
 }
+
+/// Held by every test that reads or changes the exercises' starting files (the
+/// `watch` and `reset` tests write into them for a while and put them back), so
+/// no other test sees them changed.
+pub fn exercise_files() -> std::sync::MutexGuard<'static, ()> {
+    static FILES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    FILES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Puts a file's bytes back when dropped, also when the test panics.
+pub struct Restore {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Restore {
+    /// Remembers the bytes of `path` now.
+    pub fn new(path: &Path) -> Restore {
+        Restore {
+            path: path.to_path_buf(),
+            bytes: std::fs::read(path).unwrap(),
+        }
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        std::fs::write(&self.path, &self.bytes).unwrap();
+    }
+}

@@ -10,6 +10,7 @@ use xtask::lessons::LESSONS;
 fn every_exercise_starts_not_started_and_check_says_what_to_do_next() {
     let exercises = xtask::coursework::all().unwrap();
     assert!(!exercises.is_empty());
+    let _files = exercise_files();
     // One `check` of the whole course: one cargo build of every exercise's tests
     // against its starting file, then each run.
     let o = parlab(&["check"]);
@@ -22,7 +23,7 @@ fn every_exercise_starts_not_started_and_check_says_what_to_do_next() {
     );
     let rows: Vec<&str> = text
         .lines()
-        .filter(|l| l.trim_start().starts_with("lesson-"))
+        .filter(|l| l.trim_start().starts_with("lesson-") && !l.contains(" done  ["))
         .collect();
     let available: Vec<_> = exercises
         .iter()
@@ -49,6 +50,18 @@ fn every_exercise_starts_not_started_and_check_says_what_to_do_next() {
             "every exercise starts as not started (its tests must call its todo!()s), got: {row}"
         );
     }
+    // Progress per lesson: none done yet, out of each lesson's count.
+    for lesson in LESSONS.iter().filter(|l| l.missing().is_empty()) {
+        let total = available.iter().filter(|e| e.lesson == lesson.id).count();
+        if total == 0 {
+            continue;
+        }
+        let line = format!("{:<11} 0/{total} done  [{}]", lesson.id, ".".repeat(total));
+        assert!(
+            text.contains("Progress:\n") && text.contains(&line),
+            "check ends with the progress of each lesson ({line:?}):\n{text}"
+        );
+    }
     let first = available[0];
     assert!(
         text.contains(&format!("Next: {} — ", first.name))
@@ -66,6 +79,10 @@ fn every_exercise_starts_not_started_and_check_says_what_to_do_next() {
                 .lines()
                 .any(|l| l.contains(&first.name) && l.ends_with("not started")),
         "check <exercise> checks that one exercise:\n{text}"
+    );
+    assert!(
+        !text.contains("Progress:"),
+        "one exercise says nothing of its lesson's progress:\n{text}"
     );
 }
 
@@ -178,6 +195,11 @@ fn new_writes_a_commented_config_that_runs() {
         text.contains("(f64; from 0 to 1)"),
         "ranges are shown:\n{text}"
     );
+    assert!(
+        text.contains("# [experiment.predict]")
+            && text.contains("# speedup = [{ workers = 2, value = ... }"),
+        "each experiment has a commented predict section:\n{text}"
+    );
 
     let out = dir.join("out");
     let o = parlab(&[
@@ -227,4 +249,194 @@ fn new_writes_into_studies_and_a_bare_name_there_is_suggested_by_run() {
         err.contains(&format!("cargo xtask run studies/{name}.toml")),
         "{err}"
     );
+}
+
+#[test]
+fn reset_restores_the_starting_text_byte_for_byte_and_asks_first() {
+    let _files = exercise_files();
+    let e = xtask::coursework::find("karp_flatt").unwrap();
+    let file = e.file();
+    let _restore = Restore::new(&file);
+    let start = std::fs::read(&file).unwrap();
+
+    let o = parlab(&["reset", "karp_flatt"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("already holds its starting text"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Work in progress: without a terminal to ask on, reset refuses.
+    let mut work = start.clone();
+    work.extend_from_slice(b"\n// my work in progress\n");
+    std::fs::write(&file, &work).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"))
+        .args(["reset", "karp_flatt"])
+        .current_dir(root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("no terminal to ask") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), work, "the work is untouched");
+
+    let o = parlab(&["reset", "karp_flatt", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        start,
+        "reset --force writes the starting text back byte for byte"
+    );
+
+    let o = parlab(&["reset", "karp_flat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean \"karp_flatt\"?"));
+}
+
+#[test]
+fn watch_reports_a_fixed_exercise_passing_and_quits_on_q() {
+    use std::io::{BufRead, Write};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let _files = exercise_files();
+    let lesson = xtask::lessons::find("lesson-05").unwrap();
+    let first = &lesson.exercises().unwrap()[0];
+    let _restore = Restore::new(&first.file());
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"))
+        .args(["watch", "lesson-05"])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    // Kills watch if the test fails before it quits (no orphan left behind).
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut child = Kill(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    // Generous deadlines: they only stop a hang, a build may take minutes on a
+    // busy machine.
+    let deadline = Duration::from_secs(600);
+    let mut seen = String::new();
+    let mut wait_for = |what: &str| {
+        loop {
+            match rx.recv_timeout(deadline) {
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                    if line.contains(what) {
+                        return;
+                    }
+                }
+                Err(_) => panic!("watch never printed {what:?}; it printed:\n{seen}"),
+            }
+        }
+    };
+    wait_for(&format!("Current: {} ", first.name));
+    wait_for("every save checks it again");
+    // The student saves a right answer.
+    std::fs::write(first.file(), std::fs::read(first.solution()).unwrap()).unwrap();
+    wait_for(&format!("{} passes: on to the next one", first.name));
+    wait_for("Current: ");
+    writeln!(stdin, "q").unwrap();
+    wait_for("watch: stopped");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "watch printed that it stopped but did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "q leaves watch with success");
+}
+
+#[test]
+fn predictions_are_printed_beside_the_measured_values_and_recorded_in_the_rows() {
+    let dir = scratch("predict");
+    let config = dir.join("predict.toml");
+    std::fs::write(
+        &config,
+        r#"lesson = "lesson-05"
+
+[[experiment]]
+name = "strong"
+kind = "strong-scaling"
+[experiment.sweep]
+workers = [1, 2]
+[experiment.quick]
+work_units = 200_000
+python_work_units = 1_000
+[experiment.predict]
+speedup = [{ workers = 2, impl = "rust", value = 1.8 }, { workers = 16, value = 9 }]
+amdahl = { workers = 2, impl = "rust", value = 1.8182 }
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = parlab(&[
+        "run",
+        config.to_str().unwrap(),
+        "--quick",
+        "--redact",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}\n{}", stderr(&o));
+    for line in [
+        "predicted vs measured:",
+        "  speedup at workers=2, impl=rust: predicted 1.8, measured ~, error ~",
+        "  amdahl at workers=2, impl=rust: predicted 1.82, measured 1.82, error +0.0%",
+        "  speedup at workers=16: no row has these params",
+        "prediction score: ~/100",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lesson-05/strong.json")).unwrap())
+            .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    let rust_2 = rows
+        .iter()
+        .find(|r| r["params"]["workers"] == 2 && r["params"]["impl"] == "rust")
+        .unwrap();
+    assert_eq!(
+        rust_2["predicted"],
+        serde_json::json!({"speedup": 1.8, "amdahl": 1.8182}),
+        "the row records the predictions about it"
+    );
+    assert!(rust_2["speedup"].is_number(), "existing fields stay");
+    let rust_1 = rows
+        .iter()
+        .find(|r| r["params"]["workers"] == 1 && r["params"]["impl"] == "rust")
+        .unwrap();
+    assert!(rust_1.get("predicted").is_none(), "no prediction, no field");
+    let score = json["summary"]["prediction_score"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&score), "{score}");
 }

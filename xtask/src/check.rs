@@ -24,8 +24,9 @@ use std::time::{Duration, Instant};
 /// only a deadlock or an endless loop reaches it.
 const DEADLINE: Duration = Duration::from_secs(120);
 
+/// What one exercise's check found.
 #[derive(Debug, PartialEq, Eq)]
-enum Status {
+pub(crate) enum Status {
     Pass,
     NotStarted,
     Fail(String),
@@ -52,34 +53,36 @@ pub fn check(target: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
     let built = build(&exercises, solutions)?;
     let mut next: Option<&Exercise> = None;
     let mut passed = 0;
+    let mut done: Vec<&Exercise> = Vec::new();
     for e in &exercises {
-        let status = match built.get(&e.name) {
-            Some(Ok(executable)) => run(e, executable)?,
-            Some(Err(error)) => Status::DoesNotCompile(error.clone()),
-            None => Status::DoesNotCompile("cargo built nothing for it".into()),
+        let (status, speed) = match built.get(&e.name) {
+            Some(Ok(executable)) => run_with_speed(e, executable)?,
+            Some(Err(error)) => (Status::DoesNotCompile(error.clone()), Vec::new()),
+            None => (
+                Status::DoesNotCompile("cargo built nothing for it".into()),
+                Vec::new(),
+            ),
         };
-        let label = match &status {
-            Status::Pass => "pass",
-            Status::NotStarted => "not started",
-            Status::Fail(_) => "FAIL",
-            Status::DoesNotCompile(_) => "DOES NOT COMPILE",
-        };
-        say!("  {:<11} {:<28} {label}", e.lesson, e.name);
-        match &status {
-            Status::Fail(why) | Status::DoesNotCompile(why) => {
-                for line in why.lines().take(24) {
-                    say!("      {line}");
-                }
-            }
-            _ => {}
+        print_status(e, &status);
+        for line in &speed {
+            say!("      {line}");
         }
         if status == Status::Pass {
             passed += 1;
+            done.push(e);
         } else if next.is_none() {
             next = Some(e);
         }
     }
     say!("\n{passed} of {} pass.", exercises.len());
+    // Progress per lesson, when whole lessons were checked (one exercise by
+    // name says nothing about the rest of its lesson).
+    if target.is_none_or(|t| lessons::find(t).is_ok()) {
+        say!("Progress:");
+        for line in progress(&exercises, &done) {
+            say!("  {line}");
+        }
+    }
     match next {
         None => {
             say!("All done.");
@@ -94,16 +97,89 @@ pub fn check(target: Option<&str>, solutions: bool) -> anyhow::Result<ExitCode> 
                     e.lesson,
                     e.name
                 );
+                say!(
+                    "  or    cargo xtask watch {}   (checks again on every save)",
+                    e.lesson
+                );
             }
             Ok(ExitCode::from(crate::EXIT_FAILED))
         }
     }
 }
 
+/// One line per exercise: lesson, name, outcome, and why it failed.
+pub(crate) fn print_status(e: &Exercise, status: &Status) {
+    let label = match status {
+        Status::Pass => "pass",
+        Status::NotStarted => "not started",
+        Status::Fail(_) => "FAIL",
+        Status::DoesNotCompile(_) => "DOES NOT COMPILE",
+    };
+    say!("  {:<11} {:<28} {label}", e.lesson, e.name);
+    if let Status::Fail(why) | Status::DoesNotCompile(why) = status {
+        for line in why.lines().take(24) {
+            say!("      {line}");
+        }
+    }
+}
+
+/// Builds and runs the check of one exercise (against the student's file).
+pub(crate) fn check_one(e: &Exercise) -> anyhow::Result<Status> {
+    let built = build(std::slice::from_ref(e), false)?;
+    Ok(match built.get(&e.name) {
+        Some(Ok(executable)) => {
+            let (status, speed) = run_with_speed(e, executable)?;
+            for line in &speed {
+                say!("      {line}");
+            }
+            status
+        }
+        Some(Err(error)) => Status::DoesNotCompile(error.clone()),
+        None => Status::DoesNotCompile("cargo built nothing for it".into()),
+    })
+}
+
+/// Runs an exercise's tests and, when they pass, its speed checks: the tests
+/// its check marks `#[ignore]` (so `cargo test` never times anything), which
+/// time the parallel version against a sequential one (`lab::speedcheck`) and
+/// print one `speed:` line each. Returns the outcome and those lines.
+pub(crate) fn run_with_speed(
+    e: &Exercise,
+    executable: &Path,
+) -> anyhow::Result<(Status, Vec<String>)> {
+    let status = run(e, executable)?;
+    if status != Status::Pass {
+        return Ok((status, Vec::new()));
+    }
+    let (status, stdout) = run_args(e, executable, &["--ignored", "--show-output"])?;
+    let lines: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.starts_with("speed: "))
+        .map(str::to_string)
+        .collect();
+    Ok((status, lines))
+}
+
+/// One line per lesson of `checked`, in order: `lesson-05   2/3 done`.
+pub(crate) fn progress(checked: &[Exercise], done: &[&Exercise]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut lessons: Vec<&str> = checked.iter().map(|e| e.lesson).collect();
+    lessons.dedup();
+    for lesson in lessons {
+        let total = checked.iter().filter(|e| e.lesson == lesson).count();
+        let passed = done.iter().filter(|e| e.lesson == lesson).count();
+        let bar: String = (0..total)
+            .map(|i| if i < passed { '#' } else { '.' })
+            .collect();
+        lines.push(format!("{lesson:<11} {passed}/{total} done  [{bar}]"));
+    }
+    lines
+}
+
 /// The exercises `check` was asked for: every one, one lesson's, or one by name.
 /// A lesson that lacks what it needs (MPI, say) is an error when named, and is
 /// left out with a note when checking everything.
-fn select(target: Option<&str>) -> anyhow::Result<Vec<Exercise>> {
+pub(crate) fn select(target: Option<&str>) -> anyhow::Result<Vec<Exercise>> {
     let Some(target) = target else {
         let mut all = Vec::new();
         for lesson in LESSONS {
@@ -138,7 +214,7 @@ fn select(target: Option<&str>) -> anyhow::Result<Vec<Exercise>> {
 
 /// Builds the checks of `exercises` in one cargo run; by exercise name, its test
 /// executable or the compiler's first error.
-fn build(
+pub(crate) fn build(
     exercises: &[Exercise],
     solutions: bool,
 ) -> anyhow::Result<HashMap<String, Result<PathBuf, String>>> {
@@ -219,9 +295,15 @@ fn build(
 }
 
 /// Runs one exercise's tests, as `cargo test` would, and reads their outcome.
-fn run(e: &Exercise, executable: &Path) -> anyhow::Result<Status> {
+pub(crate) fn run(e: &Exercise, executable: &Path) -> anyhow::Result<Status> {
+    Ok(run_args(e, executable, &[])?.0)
+}
+
+/// Runs an exercise's test executable with `args`; its outcome and its stdout.
+fn run_args(e: &Exercise, executable: &Path, args: &[&str]) -> anyhow::Result<(Status, String)> {
     let mut child = Command::new(executable)
         .arg("--test-threads=1")
+        .args(args)
         .current_dir(e.crate_dir())
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
@@ -257,31 +339,30 @@ fn run(e: &Exercise, executable: &Path) -> anyhow::Result<Status> {
     let stdout = stdout_reader.join().unwrap_or_default();
     let stderr = stderr_reader.join().unwrap_or_default();
     let Some(status) = status else {
-        return Ok(Status::Fail(format!(
-            "the tests did not finish within {} s: is something waiting forever (a lock never released, a channel never closed)?",
-            DEADLINE.as_secs()
-        )));
+        return Ok((
+            Status::Fail(format!(
+                "the tests did not finish within {} s: is something waiting forever (a lock never released, a channel never closed)?",
+                DEADLINE.as_secs()
+            )),
+            stdout,
+        ));
     };
     if status.success() {
-        return Ok(Status::Pass);
+        return Ok((Status::Pass, stdout));
     }
     if !stdout.contains("running ") {
-        return Ok(Status::Fail(format!(
-            "{}\n{}",
-            stdout.trim(),
-            stderr.trim()
-        )));
+        let why = format!("{}\n{}", stdout.trim(), stderr.trim());
+        return Ok((Status::Fail(why), stdout));
     }
     let panics = panic_messages(&stdout);
     if !panics.is_empty() && panics.iter().all(|p| p.contains("not yet implemented")) {
-        return Ok(Status::NotStarted);
+        return Ok((Status::NotStarted, stdout));
     }
-    Ok(Status::Fail(
-        panics
-            .into_iter()
-            .find(|p| !p.contains("not yet implemented"))
-            .unwrap_or_else(|| stdout.trim().to_string()),
-    ))
+    let why = panics
+        .into_iter()
+        .find(|p| !p.contains("not yet implemented"))
+        .unwrap_or_else(|| stdout.trim().to_string());
+    Ok((Status::Fail(why), stdout))
 }
 
 /// The message of each failed test: "test name: panic message".

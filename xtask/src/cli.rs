@@ -40,6 +40,19 @@ pub enum Command {
         #[arg(long)]
         solutions: bool,
     },
+    /// Check the current exercise again on every save; move on when it passes (q + Enter quits).
+    Watch {
+        /// Watch one lesson (lesson-05) only; default: the whole course.
+        lesson: Option<String>,
+    },
+    /// Put an exercise's starting text back (asks before overwriting your work).
+    Reset {
+        /// The exercise's name, as `cargo xtask check` prints it.
+        exercise: String,
+        /// Overwrite without asking.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the hint of an exercise.
     Hint {
         /// The exercise's name, as `cargo xtask check` prints it.

@@ -3,7 +3,7 @@
 //!
 //! Commands: `list` (lessons, kinds and keys), `run` (a lesson's experiments or any
 //! config file), `new` (a commented config to design an experiment), and the
-//! coursework commands `check`, `hint` and `quiz`, `bench` (the runtime's
+//! coursework commands `check`, `watch`, `reset`, `hint` and `quiz`, `bench` (the runtime's
 //! overheads against rayon and std), `python-setup` (a .venv with numpy and
 //! joblib for the lessons' Python rows), `slurm` (a batch script that runs a
 //! lesson-08 config on a cluster), and for seeing results `report` (every run
@@ -38,8 +38,10 @@ mod new;
 mod python_setup;
 pub mod quiz;
 mod report;
+mod reset;
 mod run;
 mod slurm;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,6 +70,8 @@ pub fn main() -> ExitCode {
         cli::Command::Bench { quick, out } => bench::bench(quick, out),
         cli::Command::Check { target, solutions } => check::check(target.as_deref(), solutions),
         cli::Command::Hint { exercise } => hint::hint(&exercise),
+        cli::Command::Watch { lesson } => watch::watch(lesson.as_deref()),
+        cli::Command::Reset { exercise, force } => reset::reset(&exercise, force),
         cli::Command::Quiz { lesson, answers } => quiz::quiz(&lesson, answers.as_deref()),
         cli::Command::New { lesson, name, dir } => new::new(&lesson, &name, dir),
         cli::Command::Slurm(args) => slurm::slurm(args),

@@ -55,6 +55,9 @@ pub fn list(lesson: Option<&str>) -> anyhow::Result<ExitCode> {
         "Any key can be swept: [experiment.sweep] {} = [..]; [experiment.quick] overrides keys for --quick.",
         "workers"
     );
+    say!(
+        "Predict, then measure: [experiment.predict] speedup = [{{ workers = 2, value = 1.8 }}, ..] — quantities: speedup, efficiency, seconds, or any metric column; the run prints predicted vs measured and a score (0-100)."
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -52,7 +52,15 @@ pub fn new(
     let _ = writeln!(text, "# Keys:     cargo xtask list {}", lesson.id);
     let _ = writeln!(
         text,
-        "# Delete the experiments you don't need; sweep any key under [experiment.sweep].\n"
+        "# Delete the experiments you don't need; sweep any key under [experiment.sweep]."
+    );
+    let _ = writeln!(
+        text,
+        "# Predict, then measure: before a run, uncomment an experiment's [experiment.predict]\n\
+         # and write what you expect. The run prints predicted against measured with the\n\
+         # error, and a score (100 exact, 50 off by a factor of 2). Quantities: speedup and\n\
+         # efficiency (rows timed against one worker), seconds (a row's median time), or\n\
+         # any metric column of the table; params pick the rows, as the table names them.\n"
     );
     let _ = writeln!(text, "lesson = \"{}\"\n", lesson.id);
     let _ = writeln!(
@@ -113,6 +121,7 @@ pub fn new(
                 }
             }
         }
+        predict_section(&mut text, base);
     }
     // The file we write must load: check it before writing.
     lab::config::parse(&text, &crate::shown(&path), &all)
@@ -123,6 +132,34 @@ pub fn new(
     say!("wrote {}", crate::shown(&path));
     say!("run it: cargo xtask run {}", crate::shown(&path));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `[experiment.predict]`, commented: what can be predicted, at which params.
+fn predict_section(text: &mut String, base: Option<&lab::config::Experiment>) {
+    let _ = writeln!(
+        text,
+        "# [experiment.predict]   # predict first (see the top of this file), then run"
+    );
+    let axis = base.and_then(|b| b.sweep.first());
+    match axis {
+        Some((key, values)) => {
+            let points: Vec<String> = values
+                .iter()
+                .skip(1)
+                .take(2)
+                .map(|v| format!("{{ {key} = {v}, value = ... }}"))
+                .collect();
+            let points = if points.is_empty() {
+                format!("{{ {key} = {}, value = ... }}", values[0])
+            } else {
+                points.join(", ")
+            };
+            let _ = writeln!(text, "# speedup = [{points}]");
+        }
+        None => {
+            let _ = writeln!(text, "# <a metric column> = {{ value = ... }}");
+        }
+    }
 }
 
 fn comment(text: &mut String, key: &lab::KeyDoc) {

@@ -12,13 +12,14 @@
 //!
 //! ```text
 //! python   → kind, report, params, measure, numbers, interpreter   (a kind's Python rows)
-//! run      → config, kind, report, progress, measure, interpreter  (runs a checked config)
-//! config   → kind, sweep, suggest, measure             (TOML to checked experiments)
+//! run      → config, kind, report, progress, measure, interpreter, predict  (runs a checked config)
+//! config   → kind, sweep, suggest, measure, predict    (TOML to checked experiments)
+//! predict  → report, numbers                           (predicted against measured, the score)
 //! kind     → report, params, progress, measure, interpreter  (what a lesson implements)
 //! report   → plot, numbers, measure                    (rows; table, CSV, files)
 //! plot     → numbers                                   (SVG charts)
 //! params   → measure                                   (typed keys and ranges)
-//! numbers, measure, progress, scaling, suggest, sweep, interpreter
+//! numbers, measure, progress, scaling, suggest, sweep, interpreter, speedcheck
 //!                                                      (import nothing from lab)
 //! ```
 
@@ -33,12 +34,14 @@ pub mod noise;
 pub mod numbers;
 pub mod params;
 pub mod plot;
+pub mod predict;
 pub mod progress;
 pub mod python;
 pub mod report;
 pub mod results;
 pub mod run;
 pub mod scaling;
+pub mod speedcheck;
 pub mod suggest;
 pub mod sweep;
 

@@ -226,6 +226,7 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         }
         report.derive_speedups();
         let warnings = mark_noise(&mut report, &load, plan.repeats);
+        let predicted = crate::predict::apply(&mut report, &experiment.predict, opts.redact);
         let dir = opts.out.join(&config.lesson);
         let file = ResultsFile {
             lesson: &config.lesson,
@@ -244,6 +245,9 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         out.print(&report::table(&report, opts.redact));
         for note in &report.notes {
             out.print(&format!("  → {note}\n"));
+        }
+        for line in &predicted {
+            out.print(&format!("{line}\n"));
         }
         // Warnings depend on timings and on the machine: a redacted run (the
         // snapshot tests) leaves them out, as it leaves out the timings.

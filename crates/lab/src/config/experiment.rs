@@ -8,6 +8,7 @@
 //! work_units = 40_000_000   # any key of the kind; the rest take their defaults
 //! [experiment.sweep]        # see the `sweep` section
 //! [experiment.quick]        # see the `quick` section
+//! [experiment.predict]      # see the `predict` section
 //! ```
 //!
 //! Each experiment is read key by key in the order written, so the first problem
@@ -17,7 +18,7 @@
 use super::error::ConfigError;
 use super::points::{self, Spans};
 use super::source::{Source, type_name};
-use super::{quick, run, sweep};
+use super::{predict, quick, run, sweep};
 use crate::kind::{Lesson, Point};
 use crate::suggest::did_you_mean;
 use std::ops::Range;
@@ -39,6 +40,8 @@ pub struct Experiment {
     pub quick: toml::Table,
     /// `python = "..."`: this experiment's interpreter, over `[run]`'s.
     pub python: Option<String>,
+    /// `[experiment.predict]`: the values the student expects, in the order written.
+    pub predict: Vec<crate::predict::Prediction>,
 }
 
 impl Experiment {
@@ -80,7 +83,7 @@ impl Experiment {
 
 /// The keys of an experiment besides its kind's (`python` only on a kind with
 /// Python rows).
-const EXPERIMENT_KEYS: [&str; 4] = ["name", "kind", "sweep", "quick"];
+const EXPERIMENT_KEYS: [&str; 5] = ["name", "kind", "sweep", "quick", "predict"];
 
 /// Reads the `experiment` list: at least one, each checked, names unique.
 pub(super) fn read_all(
@@ -176,6 +179,7 @@ fn read_one(
     let mut overrides = toml::Table::new();
     let mut spans = Spans::default();
     let mut python = None;
+    let mut predictions = Vec::new();
     for (key, value) in table.iter() {
         let k = key.get_ref().as_ref();
         match k {
@@ -191,6 +195,7 @@ fn read_one(
             "sweep" => {
                 (axes, spans.sweep) = sweep::read(c, value, table, &keys, &name, &kind_name)?;
             }
+            "predict" => predictions = predict::read(c, value, &name)?,
             "quick" => {
                 (overrides, spans.quick) = quick::read(c, value, &keys, &name, &kind_name)?;
             }
@@ -218,6 +223,7 @@ fn read_one(
         sweep: axes,
         quick: overrides,
         python,
+        predict: predictions,
     };
     for quick_mode in [false, true] {
         for point in experiment.points(quick_mode) {

@@ -24,6 +24,7 @@
 mod error;
 mod experiment;
 mod points;
+mod predict;
 mod quick;
 mod run;
 mod source;

@@ -74,6 +74,10 @@ pub struct Row {
     /// than [`SPREAD_LIMIT`](crate::noise::SPREAD_LIMIT)); set by the harness.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub noise: Option<String>,
+    /// What the student predicted for this row (`[experiment.predict]`), by
+    /// quantity: `{"speedup": 1.8}`. Absent when nothing was predicted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<Fields>,
     /// The metrics that vary from run to run (see [`Row::measured`]).
     #[serde(skip)]
     measured: BTreeSet<String>,

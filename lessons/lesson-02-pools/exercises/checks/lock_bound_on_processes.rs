@@ -14,6 +14,12 @@
 )]
 mod exercise;
 
+// Kills a process outright on Linux, macOS and Windows: the runtime's process
+// tests keep that code once.
+#[allow(dead_code)]
+#[path = "../../../../crates/runtime/tests/processes/sys.rs"]
+mod sys;
+
 use exercise::{CRUNCH, crunch, crunch_all, crunch_task, register};
 use runtime::gil::Interpreter;
 use runtime::process::{ProcessPool, TaskErrorKind, worker_guard};
@@ -80,6 +86,49 @@ fn crunch_all_runs_every_job_in_worker_processes_in_order() {
     );
 }
 
+/// How long after a worker's death crunch_all may take to report it.
+const FAULT_WAIT: Duration = Duration::from_secs(10);
+
+fn a_worker_killed_while_crunch_all_runs_comes_out_as_an_error() {
+    register_did_not_panic();
+    let pool = ProcessPool::new(2).expect("start two worker processes");
+    let victim = pool.worker_pids()[1];
+    // 16 long jobs: far more than 10 s of work if nobody died.
+    let jobs: Vec<(u64, u64)> = (0..16).map(|i| (i, 50_000_000)).collect();
+    let (tx, rx) = mpsc::channel();
+    thread::scope(|s| {
+        s.spawn(|| {
+            // A panic in crunch_all (its todo!(), say) is passed on as it is.
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| crunch_all(&pool, jobs)));
+            let _ = tx.send(outcome.map_err(|p| panic_message(&*p)));
+        });
+        // Whether the kill lands before or after crunch_all hands out its jobs,
+        // the pool has lost a worker and crunch_all must say so: no ordering
+        // (and no sleep) is needed.
+        sys::kill9(victim);
+        match rx.recv_timeout(FAULT_WAIT) {
+            Ok(Err(message)) => panic!("{message}"),
+            Ok(Ok(Err(e))) => assert_eq!(
+                e.kind(),
+                TaskErrorKind::BrokenPool,
+                "crunch_all must pass on the pool's error when a worker dies, got: {e}"
+            ),
+            Ok(Ok(Ok(values))) => panic!(
+                "worker {victim} was killed, yet crunch_all returned {} values: a lost result was hidden",
+                values.len()
+            ),
+            Err(_) => {
+                // Unblock the scoped thread so the test can end and report.
+                pool.terminate();
+                panic!(
+                    "worker {victim} was killed and crunch_all neither returned nor failed within {} s: does it wait forever, or retry?",
+                    FAULT_WAIT.as_secs()
+                );
+            }
+        }
+    });
+}
+
 type Test = (&'static str, fn());
 
 const TESTS: &[Test] = &[
@@ -94,6 +143,10 @@ const TESTS: &[Test] = &[
     (
         "crunch_all_runs_every_job_in_worker_processes_in_order",
         crunch_all_runs_every_job_in_worker_processes_in_order,
+    ),
+    (
+        "a_worker_killed_while_crunch_all_runs_comes_out_as_an_error",
+        a_worker_killed_while_crunch_all_runs_comes_out_as_an_error,
     ),
 ];
 
@@ -126,8 +179,12 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    // None of these tests is ignored: `--ignored` (how `cargo xtask check`
+    // asks for speed checks) runs none.
+    let ignored_only = std::env::args().any(|a| a == "--ignored");
     let selected: Vec<&Test> = TESTS
         .iter()
+        .filter(|_| !ignored_only)
         .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
         .collect();
     println!("\nrunning {} tests", selected.len());

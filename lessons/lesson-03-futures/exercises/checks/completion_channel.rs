@@ -100,3 +100,38 @@ fn every_position_once_with_many_tasks() {
         "each position with its own value"
     );
 }
+
+#[test]
+fn a_task_that_panics_while_it_waits_comes_out_as_an_error_within_10_s() {
+    let executor = ThreadExecutor::new(2).expect("start the executor");
+    // The panicking task waits for a signal, so it panics while
+    // in_completion_order is already waiting on it (or, if the function is slow
+    // to start, before: both must give the same report).
+    let (go, wait) = mpsc::channel::<()>();
+    let futures = vec![
+        executor.submit(|| 7_u32),
+        executor.submit(move || {
+            let _ = wait.recv();
+            panic!("a task's bug")
+        }),
+    ];
+    let results = run(std::sync::Arc::new(futures));
+    drop(go);
+    let got = results
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a panicking task must not stop in_completion_order from returning (within 10 s)");
+    assert_eq!(
+        got.len(),
+        2,
+        "one entry per future, the panicked one too: {got:?}"
+    );
+    let error = got
+        .iter()
+        .find(|(i, _)| *i == 1)
+        .expect("position 1 is reported")
+        .1
+        .as_ref()
+        .expect_err("the panic is reported as an Err, not lost");
+    assert_eq!(error.kind(), TaskErrorKind::Panicked, "{error}");
+    assert!(got.iter().any(|(i, r)| *i == 0 && *r == Ok(7)), "{got:?}");
+}
