@@ -125,6 +125,7 @@ fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
             f.u32(wire::MAGIC);
             f.u32(wire::VERSION);
             f.u32(pid);
+            f.u64(crate::trace::now_ns());
             f
         }
         Err(message) => {
@@ -186,12 +187,23 @@ fn run_chunk(
 ) -> Result<Vec<u8>, String> {
     let start = Instant::now();
     let job = body.u64()?;
+    // The parent asks, chunk by chunk, whether to trace.
+    let traced = job & wire::TRACED != 0;
+    let job = job & !wire::TRACED;
+    if traced {
+        crate::trace::enable();
+    } else {
+        crate::trace::disable();
+    }
     let name = body.name()?;
     let count = body.u32()?;
     let mut out = FrameBuilder::reuse(reuse, wire::RESULTS);
     out.u64(job);
     let busy_at = out.mark();
     out.u64(0); // busy time, patched below
+    let spans_at = out.mark();
+    out.u64(0); // dropped spans, patched below
+    out.u32(0); // span count: spans are spliced in below
     match registry.runner(name) {
         None => {
             out.u8(wire::CHUNK_UNKNOWN_TASK);
@@ -244,7 +256,29 @@ fn run_chunk(
     let busy = start.elapsed().as_nanos().min(u64::MAX as u128) as u64;
     // The frame's first 4 bytes are its length; `busy_at` counted them.
     frame[busy_at..busy_at + 8].copy_from_slice(&busy.to_le_bytes());
+    if traced {
+        splice_spans(&mut frame, spans_at)?;
+    }
     Ok(frame)
+}
+
+/// Puts this thread's spans (the chunk's decode, task and encode spans) into
+/// the RESULTS frame at `at`, and fixes the frame's length.
+fn splice_spans(frame: &mut Vec<u8>, at: usize) -> Result<(), String> {
+    let (spans, dropped) = crate::trace::drain_this_thread();
+    let mut block = Vec::with_capacity(12 + spans.len() * 17);
+    block.extend_from_slice(&dropped.to_le_bytes());
+    block.extend_from_slice(&u32::try_from(spans.len()).unwrap_or(u32::MAX).to_le_bytes());
+    for span in spans.iter().take(u32::MAX as usize) {
+        block.push(span.state.code());
+        block.extend_from_slice(&span.start_ns.to_le_bytes());
+        block.extend_from_slice(&span.end_ns.to_le_bytes());
+    }
+    frame.splice(at..at + 12, block);
+    let len = u32::try_from(frame.len() - 4)
+        .map_err(|_| "a traced RESULTS frame over 4 GiB".to_string())?;
+    frame[..4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
 }
 
 fn run_initializer(registry: &Registry, body: &mut Cursor<'_>) -> Result<(), String> {
