@@ -12,6 +12,8 @@ pub fn bench(quick: bool, out: Option<std::path::PathBuf>) -> anyhow::Result<Exi
         only: None,
         out: out.unwrap_or_else(|| crate::workspace_root().join("results")),
         redact: false,
+        trace: false,
+        tracer: Some(crate::run::tracer()),
     };
     let outcome = lab::run::run(&config, &lessons[0], &opts)?;
     Ok(if outcome.failed.is_empty() {

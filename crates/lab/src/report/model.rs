@@ -8,6 +8,7 @@
 
 use crate::measure::Timing;
 use crate::plot::Plot;
+use crate::trace::Ledger;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -70,6 +71,10 @@ pub struct Row {
     /// Speedup per worker, `S / p`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
+    /// Where `workers × wall` went in the row's traced run: only with tracing
+    /// on (see [`crate::trace`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<Ledger>,
     /// The metrics that vary from run to run (see [`Row::measured`]).
     #[serde(skip)]
     measured: BTreeSet<String>,

@@ -25,7 +25,7 @@
 //!
 //! | [`State`] | recorded by | Python's equivalent |
 //! |---|---|---|
-//! | [`Task`](State::Task) | a pool or executor worker running a job ([`pool`](crate::pool), [`futures`](crate::futures)); a `Parallel` batch on rayon; a thread holding the interpreter lock inside `with_gil`; a worker process running a task's function | the time a `Pool` worker spends inside your function |
+//! | [`Task`](State::Task) | a pool or executor worker running a job ([`pool`](crate::pool), [`futures`](crate::futures)); a `Parallel` batch (any backend); each of [`scoped_workers`](crate::parallel::scoped_workers)' threads; a thread holding the interpreter lock inside `with_gil`; a worker process running a task's function | the time a `Pool` worker spends inside your function |
 //! | [`LockWait`](State::LockWait) | a thread queued in `with_gil` (or after a drop request) for the interpreter lock, and a holder that dropped it on request waiting until another thread took it ([`gil`](crate::gil)) | the GIL handoffs `sys.setswitchinterval` paces: a thread asks for the GIL after the interval and waits for the holder to drop it |
 //! | [`Overhead`](State::Overhead) | the process pool encoding arguments into frames, writing them to a pipe, decoding results (parent side); a worker process decoding an argument and encoding the result ([`process`](crate::process)) | pickling and unpickling, and the bytes `Pool`'s task and result queues move through pipes |
 //! | [`Idle`](State::Idle) | a thread-pool worker waiting for work (watching the queue, then asleep) | a `Pool` worker blocked on its task queue |
