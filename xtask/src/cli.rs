@@ -31,6 +31,9 @@ pub enum Command {
         /// Where results go (default: results/ in the workspace root).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Run only the benchmark with this name (e.g. trace-cost).
+        #[arg(long, value_name = "NAME")]
+        only: Option<String>,
     },
     /// Build and test your exercises: which pass, which fail, what to do next.
     Check {

@@ -121,7 +121,7 @@ impl Ledger {
     /// waiting cost what they took, and the remaining idle time the rest.
     /// `None` when nothing was lost (a speedup at or above the workers).
     pub fn split(&self, lost: f64) -> Option<LostSpeedup> {
-        if !(lost > 0.0) {
+        if lost.is_nan() || lost <= 0.0 {
             return None;
         }
         let serial = ((self.workers - 1.0).max(0.0) * self.serial_s).min(self.idle_s);
