@@ -7,15 +7,23 @@
 //! is a complete event (`"ph": "X"`) with its start `ts` and duration `dur` in
 //! µs from the start of the row's traced run. Names come from metadata events
 //! (`"ph": "M"`). A track whose buffer was full says how many spans it dropped
-//! in its name and in `otherData.dropped_spans`.
+//! in its name and in `otherData.dropped_spans`; spans past
+//! [`MAX_EVENTS_PER_TRACK`] on one track are counted in
+//! `otherData.spans_left_out_of_this_file` instead of written.
+//! `otherData.rows` holds each row's traced wall time.
 
 use super::Capture;
+
+/// The most spans of one track written to the file: a viewer stays quick, and
+/// the file stays under a few tens of MB. The ledger counts every span.
+const MAX_EVENTS_PER_TRACK: usize = 50_000;
 use serde_json::{Value, json};
 
 /// The trace-event JSON of `rows`: each a name (the row's params) and its capture.
 pub fn chrome_trace(rows: &[(String, &Capture)]) -> Value {
     let mut events = Vec::new();
     let mut dropped = 0;
+    let mut truncated = 0;
     for (r, (name, capture)) in rows.iter().enumerate() {
         let pid = r + 1;
         events.push(json!({
@@ -42,7 +50,12 @@ pub fn chrome_trace(rows: &[(String, &Capture)]) -> Value {
                 "ph": "M", "name": "thread_sort_index", "ts": 0, "pid": pid, "tid": tid,
                 "args": {"sort_index": tid},
             }));
+            let mut shown = 0;
             for span in &track.spans {
+                if shown == MAX_EVENTS_PER_TRACK {
+                    truncated += 1;
+                    continue;
+                }
                 let (start, end) = (
                     span.start_ns.max(capture.start_ns),
                     span.end_ns.min(capture.end_ns),
@@ -50,6 +63,7 @@ pub fn chrome_trace(rows: &[(String, &Capture)]) -> Value {
                 if start >= end {
                     continue;
                 }
+                shown += 1;
                 events.push(json!({
                     "ph": "X", "name": span.state.name(), "cat": span.state.name(),
                     "ts": us(start), "dur": (end - start) as f64 / 1e3,
@@ -61,7 +75,13 @@ pub fn chrome_trace(rows: &[(String, &Capture)]) -> Value {
     json!({
         "traceEvents": events,
         "displayTimeUnit": "ms",
-        "otherData": {"dropped_spans": dropped},
+        "otherData": {
+            "dropped_spans": dropped,
+            "spans_left_out_of_this_file": truncated,
+            "rows": rows.iter().map(|(name, c)| json!({
+                "name": name, "wall_s": c.wall_s(),
+            })).collect::<Vec<_>>(),
+        },
     })
 }
 

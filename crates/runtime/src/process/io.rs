@@ -329,8 +329,12 @@ fn on_results(
     mut body: Cursor<'_>,
 ) -> Result<(), String> {
     let id = body.u64()?;
+    let traced = id & wire::TRACED != 0;
+    let id = id & !wire::TRACED;
     let busy_ns = body.u64()?;
-    read_spans(&mut body, pid, clock_offset)?;
+    if traced {
+        read_spans(&mut body, pid, clock_offset)?;
+    }
     // Decoding the results is the parent's share of unpickling.
     let _decoding = crate::trace::span(crate::trace::State::Overhead);
     let chunk_status = body.u8()?;

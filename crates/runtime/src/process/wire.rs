@@ -14,7 +14,7 @@
 //! worker -> parent
 //!   READY   kind u8 | magic u32 | version u32 | pid u32 | clock_ns u64
 //!   RESULTS kind u8 | job u64 | busy_ns u64 |
-//!             dropped u64 | spans u32 | (state u8 | start_ns u64 | end_ns u64) * spans |
+//!             [traced: dropped u64 | spans u32 | (state u8 | start_ns u64 | end_ns u64) * spans] |
 //!             status u8 |
 //!             status 0: count u32 | (item_status u8 | len u32 | bytes) * count
 //!             else:     len u32 | message (the whole chunk failed, e.g. unknown task)
@@ -23,7 +23,9 @@
 //!
 //! `clock_ns` is the worker's trace clock when it said it was ready; the parent
 //! subtracts it from its own to convert the worker's spans (see
-//! [`crate::trace`]). A chunk sent untraced comes back with no spans.
+//! [`crate::trace`]). The answer to a traced chunk has the TRACED bit set in
+//! its job id and carries the spans; an untraced one is byte for byte what it
+//! was before tracing existed.
 //!
 //! A task frame names its function by string, the way pickle names a function by
 //! its module and qualified name: the code itself never crosses.

@@ -148,14 +148,24 @@ fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
     loop {
         // Flush only when no complete request is waiting: results of a batch of
         // requests leave in one write.
-        if !wire::has_complete_frame(input.buffer()) && output.flush().is_err() {
+        let waiting = wire::has_complete_frame(input.buffer());
+        let flushing = crate::trace::span(crate::trace::State::Overhead);
+        if !waiting && output.flush().is_err() {
             return 0;
         }
+        drop(flushing);
+        // Traced (while the last chunk was): reading the next request is
+        // moving bytes, and so is waiting for it — mid-stream, the parent is
+        // encoding and sending it (Pool's task-queue cost). The wait after a
+        // run's last chunk is sent with the next traced chunk, after that run
+        // was collected, so it shows as idle there.
+        let reading = crate::trace::span(crate::trace::State::Overhead);
         match wire::read_frame(&mut input, &mut frame, wire::MAX_FRAME) {
             Ok(true) => {}
             Ok(false) => break, // the parent closed the pipe: we are done
             Err(_) => return 1, // the parent died in the middle of a message
         }
+        drop(reading);
         let mut body = Cursor::new(&frame);
         let outcome = match body.u8() {
             Ok(wire::TASK) => run_chunk(registry, &mut body, std::mem::take(&mut reply)),
@@ -164,6 +174,7 @@ fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
         };
         match outcome {
             Ok(bytes) => {
+                let _writing = crate::trace::span(crate::trace::State::Overhead);
                 if output.write_all(&bytes).is_err() {
                     return 0;
                 }
@@ -198,12 +209,15 @@ fn run_chunk(
     let name = body.name()?;
     let count = body.u32()?;
     let mut out = FrameBuilder::reuse(reuse, wire::RESULTS);
-    out.u64(job);
+    // A traced chunk's answer carries the bit back, and its spans.
+    out.u64(if traced { job | wire::TRACED } else { job });
     let busy_at = out.mark();
     out.u64(0); // busy time, patched below
     let spans_at = out.mark();
-    out.u64(0); // dropped spans, patched below
-    out.u32(0); // span count: spans are spliced in below
+    if traced {
+        out.u64(0); // dropped spans, patched below
+        out.u32(0); // span count: spans are spliced in below
+    }
     match registry.runner(name) {
         None => {
             out.u8(wire::CHUNK_UNKNOWN_TASK);

@@ -27,8 +27,8 @@
 //! |---|---|---|
 //! | [`Task`](State::Task) | a pool or executor worker running a job ([`pool`](crate::pool), [`futures`](crate::futures)); a `Parallel` batch (any backend); each of [`scoped_workers`](crate::parallel::scoped_workers)' threads; a thread holding the interpreter lock inside `with_gil`; a worker process running a task's function | the time a `Pool` worker spends inside your function |
 //! | [`LockWait`](State::LockWait) | a thread queued in `with_gil` (or after a drop request) for the interpreter lock, and a holder that dropped it on request waiting until another thread took it ([`gil`](crate::gil)) | the GIL handoffs `sys.setswitchinterval` paces: a thread asks for the GIL after the interval and waits for the holder to drop it |
-//! | [`Overhead`](State::Overhead) | the process pool encoding arguments into frames, writing them to a pipe, decoding results (parent side); a worker process decoding an argument and encoding the result ([`process`](crate::process)) | pickling and unpickling, and the bytes `Pool`'s task and result queues move through pipes |
-//! | [`Idle`](State::Idle) | a thread-pool worker waiting for work (watching the queue, then asleep) | a `Pool` worker blocked on its task queue |
+//! | [`Overhead`](State::Overhead) | the process pool encoding arguments into frames, writing them to a pipe, decoding results (parent side); a worker process decoding an argument and encoding the result, writing its results, and reading the next request — including waiting for it, since mid-stream that is the parent encoding and sending it ([`process`](crate::process)) | pickling and unpickling, and the bytes `Pool`'s task and result queues move through pipes |
+//! | [`Idle`](State::Idle) | a thread-pool worker waiting for work (watching the queue, then asleep); for a worker process, the rest of its time | a `Pool` worker blocked on its task queue |
 //! | [`Serial`](State::Serial) | the caller, where a lesson marks the serial part of its program with [`serial`] | the part of a script outside `pool.map` (Amdahl's `1 - p`) |
 //!
 //! Spans nest on a thread (a lock wait inside a task, a decode inside a
@@ -63,8 +63,9 @@ static CAPACITY: AtomicUsize = AtomicUsize::new(DEFAULT_CAPACITY);
 static ORIGIN: OnceLock<Instant> = OnceLock::new();
 
 /// The spans one thread's buffer holds by default before it drops new ones:
-/// 100 000 spans, 2.4 MB.
-pub const DEFAULT_CAPACITY: usize = 100_000;
+/// 2²⁰ (1 048 576) spans, 25 MB — room for a worker process's three spans per
+/// task over a few hundred thousand tasks, and a bound however many run.
+pub const DEFAULT_CAPACITY: usize = 1 << 20;
 
 /// What a thread was doing during a span. See the [module docs](self) for who
 /// records each one and what it is in Python.
