@@ -3,15 +3,21 @@
 
 use std::process::ExitCode;
 
-pub fn bench(quick: bool, out: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+pub fn bench(
+    quick: bool,
+    out: Option<std::path::PathBuf>,
+    only: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let lessons = vec![bench::lesson()];
     let config = lab::config::parse(bench::CONFIG, "crates/bench/bench.toml", &lessons)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = lab::run::RunOptions {
         quick,
-        only: None,
+        only,
         out: out.unwrap_or_else(|| crate::workspace_root().join("results")),
         redact: false,
+        trace: false,
+        tracer: Some(crate::run::tracer()),
     };
     let outcome = lab::run::run(&config, &lessons[0], &opts)?;
     Ok(if outcome.failed.is_empty() {

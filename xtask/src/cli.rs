@@ -31,6 +31,9 @@ pub enum Command {
         /// Where results go (default: results/ in the workspace root).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Run only the benchmark with this name (e.g. trace-cost).
+        #[arg(long, value_name = "NAME")]
+        only: Option<String>,
     },
     /// Build and test your exercises: which pass, which fail, what to do next.
     Check {
@@ -127,6 +130,11 @@ pub struct RunArgs {
     /// Where results go (default: results/ in the workspace root).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Trace each row's last timed run: a ledger of where the time went per row,
+    /// and <experiment>.trace.json (open in ui.perfetto.dev) and
+    /// <experiment>.timeline.svg beside the results. `[run] trace = true` does the same.
+    #[arg(long)]
+    pub trace: bool,
     /// Print `~` for values that vary between runs (used by the snapshot tests).
     #[arg(long, hide = true)]
     pub redact: bool,

@@ -67,7 +67,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::List { lesson } => list::list(lesson.as_deref()),
         cli::Command::Run(args) => Ok(run::run(args)),
-        cli::Command::Bench { quick, out } => bench::bench(quick, out),
+        cli::Command::Bench { quick, out, only } => bench::bench(quick, out, only),
         cli::Command::Check { target, solutions } => check::check(target.as_deref(), solutions),
         cli::Command::Hint { exercise } => hint::hint(&exercise),
         cli::Command::Watch { lesson } => watch::watch(lesson.as_deref()),

@@ -42,6 +42,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         only: args.only,
         out: args.out.unwrap_or_else(|| workspace_root().join("results")),
         redact: args.redact,
+        trace: args.trace,
+        tracer: Some(tracer()),
     };
     let result = lab::run::run(&config, lesson, &opts);
     if lab::run::interrupted() {
@@ -62,6 +64,53 @@ pub fn run(args: RunArgs) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
+    }
+}
+
+/// The runtime's tracing, as the harness asks for it (see `runtime::trace`).
+#[derive(Debug)]
+pub struct RuntimeTracer;
+
+/// The tracer `run` and `bench` hand the harness.
+pub fn tracer() -> std::sync::Arc<dyn lab::trace::Tracer> {
+    std::sync::Arc::new(RuntimeTracer)
+}
+
+impl lab::trace::Tracer for RuntimeTracer {
+    fn start(&self) -> u64 {
+        let _ = runtime::trace::take(); // leftovers of untraced work
+        runtime::trace::enable();
+        runtime::trace::now_ns()
+    }
+
+    fn stop(&self) -> (u64, Vec<lab::trace::Track>) {
+        let end = runtime::trace::now_ns();
+        runtime::trace::disable();
+        let tracks = runtime::trace::take()
+            .into_iter()
+            .map(|t| lab::trace::Track {
+                name: t.name,
+                pid: t.pid,
+                tid: t.tid,
+                spans: t
+                    .spans
+                    .into_iter()
+                    .map(|s| lab::trace::Span {
+                        state: match s.state {
+                            runtime::trace::State::Task => lab::trace::State::Task,
+                            runtime::trace::State::LockWait => lab::trace::State::LockWait,
+                            runtime::trace::State::Overhead => lab::trace::State::Overhead,
+                            runtime::trace::State::Idle => lab::trace::State::Idle,
+                            runtime::trace::State::Serial => lab::trace::State::Serial,
+                        },
+                        start_ns: s.start_ns,
+                        end_ns: s.end_ns,
+                    })
+                    .collect(),
+                dropped: t.dropped,
+            })
+            .collect();
+        (end, tracks)
     }
 }
 

@@ -11,12 +11,14 @@
 //! | [`task_overhead`] | ns per trivial task for each way of running 10⁶ of them | rayon `par_iter` (with and without `with_max_len(1)`), `rayon::scope`, `std::thread::scope` |
 //! | [`process_pool`] | process-pool round trip and per-task cost; MB/s of payloads | the thread pool's round trip; an in-process copy |
 //! | [`gil_handoff`] | how long a waiting thread takes to get the interpreter lock | a condition-variable wake-up |
+//! | [`trace_cost`] | lesson 06's π with tracing on, and the span memory of 10⁶ traced tasks | the same π untraced, in alternation |
 //! | [`monte_carlo`] | lesson 06's π: samples per second per core at 1, 2, … cores | one worker (efficiency) |
 
 pub mod gil_handoff;
 pub mod monte_carlo;
 pub mod process_pool;
 pub mod task_overhead;
+pub mod trace_cost;
 
 /// The config `cargo xtask bench` runs.
 pub const CONFIG: &str = include_str!("../bench.toml");
@@ -31,6 +33,7 @@ pub fn lesson() -> lab::Lesson {
             process_pool::kind(),
             gil_handoff::kind(),
             monte_carlo::kind(),
+            trace_cost::kind(),
         ],
     }
 }

@@ -232,6 +232,10 @@ pub struct Ctx {
     /// Which interpreter runs this experiment's Python rows ([`crate::interpreter`]).
     pub python: crate::interpreter::Settings,
     pub(crate) status: ProgressBar,
+    /// Set when the run is traced: the last timed run of each
+    /// [`measure`](Ctx::measure) is recorded (see [`crate::trace`]).
+    pub(crate) tracer: Option<std::sync::Arc<dyn crate::trace::Tracer>>,
+    pub(crate) captures: std::sync::Mutex<Vec<crate::trace::Capture>>,
 }
 
 impl Ctx {
@@ -242,6 +246,8 @@ impl Ctx {
             machine: Machine::this(),
             python: crate::interpreter::Settings::default(),
             status,
+            tracer: None,
+            captures: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -262,11 +268,62 @@ impl Ctx {
 
     /// Times `f` with the run's warm-up and repeats (see [`crate::measure::measure`]),
     /// showing `label` in the progress line.
+    ///
+    /// When the run is traced, the last timed run is recorded: its spans become
+    /// the row's ledger, its trace and its timeline (see [`crate::trace`]).
     pub fn measure<T>(&self, label: &str, f: impl FnMut() -> T) -> (T, Timing) {
         self.status.set_message(label.to_string());
-        let result = crate::measure::measure(self.plan, f);
+        let result = match &self.tracer {
+            None => crate::measure::measure(self.plan, f),
+            Some(tracer) => self.measure_traced(label, tracer.as_ref(), f),
+        };
         self.status.inc(1);
         result
+    }
+
+    /// [`crate::measure::measure`] with the last timed run traced.
+    fn measure_traced<T>(
+        &self,
+        label: &str,
+        tracer: &dyn crate::trace::Tracer,
+        mut f: impl FnMut() -> T,
+    ) -> (T, Timing) {
+        let untimed = Repeats {
+            warmup: self.plan.warmup,
+            repeats: self.plan.repeats.max(1) - 1,
+        };
+        let mut times = Vec::with_capacity(untimed.repeats as usize + 1);
+        for _ in 0..untimed.warmup {
+            std::hint::black_box(f());
+        }
+        for _ in 0..untimed.repeats {
+            let start = std::time::Instant::now();
+            std::hint::black_box(f());
+            times.push(start.elapsed());
+        }
+        let start_ns = tracer.start();
+        let start = std::time::Instant::now();
+        let value = std::hint::black_box(f());
+        times.push(start.elapsed());
+        let (end_ns, tracks) = tracer.stop();
+        let timing = Timing::from_durations(&times);
+        let capture = crate::trace::Capture {
+            label: label.to_string(),
+            timing,
+            start_ns,
+            end_ns,
+            tracks,
+        };
+        self.captures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(capture);
+        (value, timing)
+    }
+
+    /// Whether this run is traced (`--trace`, `[run] trace = true`).
+    pub fn traced(&self) -> bool {
+        self.tracer.is_some()
     }
 
     /// Says what is running now, in the progress line.

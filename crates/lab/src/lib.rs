@@ -12,11 +12,15 @@
 //!
 //! ```text
 //! python   → kind, report, params, measure, numbers, interpreter   (a kind's Python rows)
-//! run      → config, kind, report, progress, measure, interpreter, predict  (runs a checked config)
+//! run      → config, kind, report, progress, measure, interpreter, predict, traced
+//!                                                      (runs a checked config)
+//! traced   → report, trace, timeline                   (a traced run's ledgers and files)
 //! config   → kind, sweep, suggest, measure, predict    (TOML to checked experiments)
 //! predict  → report, numbers                           (predicted against measured, the score)
-//! kind     → report, params, progress, measure, interpreter  (what a lesson implements)
-//! report   → plot, numbers, measure                    (rows; table, CSV, files)
+//! kind     → report, params, progress, measure, interpreter, trace  (what a lesson implements)
+//! report   → plot, numbers, measure, trace             (rows; table, CSV, files)
+//! timeline → trace                                     (the SVG of a traced run)
+//! trace    → measure                                   (spans, the ledger, Chrome traces)
 //! plot     → numbers                                   (SVG charts)
 //! params   → measure                                   (typed keys and ranges)
 //! numbers, measure, progress, scaling, suggest, sweep, interpreter, speedcheck
@@ -44,6 +48,9 @@ pub mod scaling;
 pub mod speedcheck;
 pub mod suggest;
 pub mod sweep;
+pub mod timeline;
+pub mod trace;
+pub mod traced;
 
 pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight};
 pub use measure::{Machine, Repeats, Timing};

@@ -25,6 +25,13 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Print `~` for every value that varies between runs (for snapshot tests).
     pub redact: bool,
+    /// Trace the runs (`--trace`; `[run] trace = true` does the same): every
+    /// timed row gets a ledger, and each experiment a `.trace.json` and a
+    /// `.timeline.svg` (see [`crate::trace`]).
+    pub trace: bool,
+    /// What records the spans when tracing is on (the driver's, over the
+    /// runtime). Tracing without one is an error.
+    pub tracer: Option<std::sync::Arc<dyn crate::trace::Tracer>>,
 }
 
 /// How a run ended.
@@ -105,6 +112,12 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
     } else {
         config.plan
     };
+    let traced = opts.trace || config.trace;
+    if traced && opts.tracer.is_none() {
+        anyhow::bail!(
+            "tracing is on, but this driver gives no tracer: run through `cargo xtask run`"
+        );
+    }
     let mut out = Out { closed: false };
     let mut outcome = RunOutcome {
         failed: Vec::new(),
@@ -189,6 +202,9 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         let points = experiment.points(opts.quick);
         let status = crate::progress::spinner(&experiment.name);
         let mut ctx = Ctx::new(opts.quick, plan, status.clone());
+        if traced {
+            ctx.tracer = opts.tracer.clone();
+        }
         ctx.python = crate::interpreter::Settings::resolve(
             experiment.python.as_deref(),
             config.python.as_deref(),
@@ -228,6 +244,8 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         let warnings = mark_noise(&mut report, &load, plan.repeats);
         let predicted = crate::predict::apply(&mut report, &experiment.predict, opts.redact);
         let dir = opts.out.join(&config.lesson);
+        let captures = std::mem::take(&mut *ctx.captures.lock().unwrap_or_else(|e| e.into_inner()));
+        let traced_rows = crate::traced::attach(&mut report, &captures);
         let file = ResultsFile {
             lesson: &config.lesson,
             experiment: &experiment.name,
@@ -241,7 +259,15 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
             load: &load,
             warnings: &warnings,
         };
-        let written = report::write_results(&dir, &experiment.name, &file, &report)?;
+        let mut written = report::write_results(&dir, &experiment.name, &file, &report)?;
+        if traced {
+            written.extend(crate::traced::write_files(
+                &dir,
+                &experiment.name,
+                &report,
+                &traced_rows,
+            )?);
+        }
         out.print(&report::table(&report, opts.redact));
         for note in &report.notes {
             out.print(&format!("  → {note}\n"));

@@ -64,6 +64,8 @@ kind = "behave"
         only: None,
         out: out.clone(),
         redact: true,
+        trace: false,
+        tracer: None,
     };
     let outcome = lab::run::run(&config, &lessons[0], &opts).unwrap();
     assert_eq!(

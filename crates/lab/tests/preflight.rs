@@ -53,6 +53,8 @@ fn options(out: &std::path::Path, only: Option<&str>) -> lab::run::RunOptions {
         only: only.map(str::to_string),
         out: out.to_path_buf(),
         redact: true,
+        trace: false,
+        tracer: None,
     }
 }
 

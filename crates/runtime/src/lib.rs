@@ -13,6 +13,7 @@
 //! | [`futures`] | thread- and process-backed executors, `submit` returning a blocking [`TaskFuture`](futures::TaskFuture) (`result` with timeout, `done`, `cancel`, `add_done_callback`), `as_completed`, `wait`, `shutdown` | `concurrent.futures` |
 //! | [`parallel`] | joblib-style `Parallel`/`delayed` on rayon, the thread pool or the process pool (`n_jobs`, `batch_size` auto, results in order or as completed, progress); scoped workers | `joblib.Parallel`, `delayed`, loky, Numba `prange` |
 //! | [`rng`] | one seed, any number of independent random streams, results independent of the worker count | `numpy.random.SeedSequence.spawn` |
+//! | [`trace`] | off-by-default spans of every worker (task, lock wait, overhead, idle, serial) on one clock, in bounded per-thread buffers; worker processes send theirs back | `sys.setprofile`-style tracing, Dask's task stream |
 //! | [`task`] | the vocabulary they share: a task's error and its kinds, `callback=`/`error_callback=`, the `AsyncResult` handle, a pool's own errors | the exceptions `get()` and `result()` re-raise, `multiprocessing.pool.AsyncResult` |
 //!
 //! Two private modules hold what every module needs once: `sync` (std's
@@ -32,6 +33,7 @@ pub mod pool;
 pub mod process;
 pub mod rng;
 pub mod task;
+pub mod trace;
 
 mod sync;
 mod unwind;

@@ -347,6 +347,11 @@ impl Chunks {
     {
         assert!(workers > 0, "Chunks::map: needs at least one worker");
         let workers = workers.min(self.count);
+        // Each chunk is a task span when tracing is on (crate::trace).
+        let work = |chunk: Chunk| {
+            let _span = crate::trace::span(crate::trace::State::Task);
+            work(chunk)
+        };
         if workers == 1 {
             return self.iter().map(&work).collect();
         }

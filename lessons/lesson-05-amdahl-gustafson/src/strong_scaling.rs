@@ -135,6 +135,11 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     report.note(format!(
         "karp_flatt near {configured} means the serial part is the limit; rising karp_flatt means overhead, or more workers than cores"
     ));
+    if ctx.traced() {
+        report.note(format!(
+            "ledger_serial_frac: the serial part the trace measured, over the one-worker time; set it beside karp_flatt, which infers the same fraction from speedups alone (configured: {configured}). Where karp_flatt is higher, the lost speedup column says which other cause took it"
+        ));
+    }
     Ok(report)
 }
 

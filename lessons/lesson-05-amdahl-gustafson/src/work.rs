@@ -33,7 +33,8 @@ pub fn units(range: Range<u64>) -> u64 {
 /// one thread, then units `serial..total` are split evenly across `workers`
 /// threads. Returns the checksum of all `total` units.
 pub fn serial_then_parallel(serial: u64, total: u64, workers: usize) -> u64 {
-    let head = units(0..serial);
+    // Marked for the trace: the ledger counts it as the serial part.
+    let head = runtime::trace::serial(|| units(0..serial));
     let parallel = total - serial;
     let sums = scoped_workers(workers, |w| {
         let r = chunk(parallel, workers, w);

@@ -191,7 +191,11 @@ pub fn simulate_point(plan: &PointPlan, ebn0_db: f64) -> Result<Point, Interrupt
         plan.chunk_bits
             .min(plan.max_bits.saturating_sub(j * plan.chunk_bits))
     };
-    let run_chunk = |j: u64| count_errors(&mut family.stream(j), chunk_len(j), sigma);
+    let run_chunk = |j: u64| {
+        // A task span for the trace, also on the wave's extra threads.
+        let _span = runtime::trace::span(runtime::trace::State::Task);
+        count_errors(&mut family.stream(j), chunk_len(j), sigma)
+    };
     let total_chunks = plan.max_bits.div_ceil(plan.chunk_bits);
     let wave_size = plan.threads.max(1) as u64;
     let mut point = Point {

@@ -11,7 +11,7 @@
 //! | module | reads |
 //! |---|---|
 //! | `top` | the top-level keys and `lesson` |
-//! | `run` | `[run]`: `repeats`, `warmup`, `python`, `python_timeout_s` |
+//! | `run` | `[run]`: `repeats`, `warmup`, `python`, `python_timeout_s`, `trace` |
 //! | `experiment` | each `[[experiment]]`: `name`, `kind`, `python`, the kind's keys |
 //! | `sweep` | `[experiment.sweep]` |
 //! | `quick` | `[experiment.quick]` |
@@ -53,6 +53,8 @@ pub struct Config {
     pub python: Option<String>,
     /// `[run] python_timeout_s`: a Python script running longer is killed.
     pub python_timeout_s: Option<u32>,
+    /// `[run] trace`: trace every run, as `--trace` does (see [`crate::trace`]).
+    pub trace: bool,
     /// The experiments, in the order written.
     pub experiments: Vec<Experiment>,
 }
@@ -125,6 +127,7 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
         plan: run.plan,
         python: run.python,
         python_timeout_s: run.python_timeout_s,
+        trace: run.trace,
         experiments,
     })
 }

@@ -6,6 +6,7 @@
 //! warmup = 1               # untimed runs first, 0 to 100
 //! python = "python3"       # interpreter of the Python rows (see `crate::python`)
 //! python_timeout_s = 300   # a Python script running longer is killed, 1 to 86400
+//! trace = true             # trace every run, as `cargo xtask run --trace` does
 //! ```
 //!
 //! All are optional; without `[run]` a point is warmed up once and timed five
@@ -20,7 +21,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 /// The keys of `[run]`.
-const RUN_KEYS: [&str; 4] = ["repeats", "warmup", "python", "python_timeout_s"];
+const RUN_KEYS: [&str; 5] = ["repeats", "warmup", "python", "python_timeout_s", "trace"];
 
 /// What `[run]` sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub(super) struct RunSection {
     pub(super) python: Option<String>,
     /// `python_timeout_s`: a Python script running longer is killed.
     pub(super) python_timeout_s: Option<u32>,
+    /// `trace`: trace every run.
+    pub(super) trace: bool,
 }
 
 /// What a config without `[run]` gets.
@@ -49,6 +52,7 @@ pub(super) fn read(
             plan: DEFAULT,
             python: None,
             python_timeout_s: None,
+            trace: false,
         });
     };
     let table = c.table(run, "`[run]`")?;
@@ -71,7 +75,24 @@ pub(super) fn read(
             1,
             86_400,
         )?,
+        trace: trace_key(c, get(table, "trace"))?,
     })
+}
+
+/// `trace`: a boolean.
+fn trace_key(c: &Source<'_>, value: Option<&Spanned<DeValue<'_>>>) -> Result<bool, ConfigError> {
+    let Some(v) = value else { return Ok(false) };
+    match v.get_ref() {
+        DeValue::Boolean(b) => Ok(*b),
+        _ => Err(c.error(
+            v.span(),
+            "`trace` must be true or false".into(),
+            vec![
+                "`trace = true` writes a .trace.json, a .timeline.svg and a ledger per experiment"
+                    .into(),
+            ],
+        )),
+    }
 }
 
 /// A `python` key (of `[run]` or of an experiment): the interpreter's name or

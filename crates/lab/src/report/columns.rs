@@ -50,7 +50,7 @@ pub struct Part {
 }
 
 /// Every optional part of a row, in the order of their columns.
-pub const PARTS: &[Part] = &[TIMING, SCALING];
+pub const PARTS: &[Part] = &[TIMING, SCALING, LEDGER];
 
 /// The measured wall time: the median (what speedups use) and the spread of
 /// the repeats around it.
@@ -72,6 +72,44 @@ const TIMING: Part = Part {
         ("repeats", |r| r.timing.map(|t| t.repeats.to_string())),
         ("spread", |r| r.timing.map(|t| t.spread().to_string())),
     ],
+};
+
+/// The ledger of a traced row: the shares of `workers × wall` (compute,
+/// serial, overhead, lock wait, idle, in %), the lost speedup `workers −
+/// speedup` split into its causes, and the serial part as a fraction of the
+/// one-worker time (beside Karp–Flatt, which infers it). Only in the table and
+/// the JSON: the CSV keeps its columns whether or not a run was traced.
+const LEDGER: Part = Part {
+    present: |r| r.ledger.is_some(),
+    varies: true,
+    table: &[
+        ("task/ser/ovh/lock/idle_%", |r| {
+            r.ledger.map(|l| {
+                l.shares()
+                    .iter()
+                    .map(|s| format!("{:.0}", s * 100.0))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+        }),
+        ("lost=ser+ovh+lock+idle", |r| {
+            let (l, s, w) = (r.ledger?, r.speedup?, r.workers()?);
+            let lost = w as f64 - s;
+            Some(match l.split(lost) {
+                Some(x) => format!(
+                    "{lost:.2}={:.2}+{:.2}+{:.2}+{:.2}",
+                    x.serial, x.overhead, x.lock_wait, x.idle
+                ),
+                None => format!("{lost:.2}"),
+            })
+        }),
+        ("ledger_serial_frac", |r| {
+            let (l, s, t) = (r.ledger?, r.speedup?, r.timing?);
+            let t1 = s * t.median_s;
+            (l.serial_s > 0.0 && t1 > 0.0).then(|| format!("{:.3}", l.serial_s / t1))
+        }),
+    ],
+    csv: &[],
 };
 
 /// Speedup and efficiency against the one-worker row.

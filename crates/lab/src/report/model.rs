@@ -8,6 +8,7 @@
 
 use crate::measure::Timing;
 use crate::plot::Plot;
+use crate::trace::Ledger;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -78,6 +79,10 @@ pub struct Row {
     /// quantity: `{"speedup": 1.8}`. Absent when nothing was predicted for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted: Option<Fields>,
+    /// Where `workers × wall` went in the row's traced run: only with tracing
+    /// on (see [`crate::trace`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<Ledger>,
     /// The metrics that vary from run to run (see [`Row::measured`]).
     #[serde(skip)]
     measured: BTreeSet<String>,

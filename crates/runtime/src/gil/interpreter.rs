@@ -180,6 +180,8 @@ impl Interpreter {
         // Keeps the optimizer from proving the counter private and dropping the
         // atomic operations on it.
         let refcount = std::hint::black_box(refcount);
+        // Holding the lock is running the task; waits inside are lock waits.
+        let _running = crate::trace::span(crate::trace::State::Task);
         let _attached = (!self.is_free_threaded()).then(|| {
             self.take_gil(me);
             Attached { interp: self, me }
@@ -205,6 +207,7 @@ impl Interpreter {
                 );
             }
             let started = Instant::now();
+            let _waiting = crate::trace::span(crate::trace::State::LockWait);
             st.waiters += 1;
             while st.locked {
                 let seen = st.switch_number;
@@ -265,6 +268,7 @@ impl Interpreter {
             && st.waiters > 0
             && self.eval_breaker.0.swap(false, Ordering::Relaxed)
         {
+            let _waiting = crate::trace::span(crate::trace::State::LockWait);
             st.switch_waiters += 1;
             while st.last_holder == Some(me) {
                 st = self.switch_cond.wait(st).unpoisoned();

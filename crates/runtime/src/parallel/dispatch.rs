@@ -88,6 +88,7 @@ pub(crate) fn run_batch<F, A>(
 where
     F: Function<A>,
 {
+    let _span = crate::trace::span(crate::trace::State::Task);
     let mut out = Vec::with_capacity(items.len());
     for (k, item) in items.into_iter().enumerate() {
         match catch_unwind(AssertUnwindSafe(|| item.call())) {

@@ -36,6 +36,11 @@ where
     F: Fn(usize) -> T + Sync,
 {
     assert!(workers > 0, "scoped_workers needs at least one worker");
+    // Each worker's call is a task span when tracing is on (crate::trace).
+    let work = |w| {
+        let _span = crate::trace::span(crate::trace::State::Task);
+        work(w)
+    };
     if workers == 1 {
         return vec![work(0)];
     }

@@ -367,6 +367,8 @@ where
     let accepted = shared.submit_all(tickets.collect()).is_ok();
     if helping {
         let summary = if accepted {
+            // The caller helping is a worker too, for the trace.
+            let _span = crate::trace::span(crate::trace::State::Task);
             job.participate(copies, &shared.stop)
         } else {
             Summary::default()

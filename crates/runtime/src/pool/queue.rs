@@ -219,6 +219,8 @@ impl Shared {
     /// once and costs no wake-up system call.
     pub(super) fn work(&self) {
         loop {
+            // Time without a job is idle (trace::State::Idle), once it ends.
+            let idle_from = crate::trace::is_enabled().then(crate::trace::now_ns);
             let job = {
                 let mut state = self.lock();
                 let mut watched = false;
@@ -241,6 +243,9 @@ impl Shared {
                     state.sleepers -= 1;
                 }
             };
+            if let Some(from) = idle_from {
+                crate::trace::record(crate::trace::State::Idle, from, crate::trace::now_ns());
+            }
             run(job, &self.stop);
         }
     }
@@ -268,6 +273,7 @@ impl Helper for Shared {
 /// Runs a job; a panic in it was already printed by the panic hook and, for
 /// every job but `execute`'s, recorded as its task's error: the worker lives on.
 fn run(job: Box<dyn Job>, stop: &AtomicBool) {
+    let _span = crate::trace::span(crate::trace::State::Task);
     drop(catch_unwind(AssertUnwindSafe(|| job.run(stop))));
 }
 

@@ -36,11 +36,18 @@ pub(super) fn encode_chunk<A: Serialize>(
     items: &mut dyn Iterator<Item = A>,
     chunksize: usize,
 ) -> (Option<Vec<u8>>, usize, Option<TaskError>) {
+    // Encoding the arguments is the parent's share of pickling.
+    let _span = crate::trace::span(crate::trace::State::Overhead);
     let mut f = match shared.take_spare() {
         Some(buf) => FrameBuilder::reuse(buf, wire::TASK),
         None => FrameBuilder::new(wire::TASK, 32 + name.len()),
     };
-    f.u64(id);
+    let traced = if crate::trace::is_enabled() {
+        wire::TRACED
+    } else {
+        0
+    };
+    f.u64(id | traced);
     f.name(name);
     let count_at = f.mark();
     f.u32(0);

@@ -218,6 +218,8 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: File, wake: &Condvar) {
         let sent: usize = frames.iter().map(Vec::len).sum();
         Counters::add(&shared.counters.bytes_sent, sent);
         Counters::add(&shared.counters.messages_sent, frames.len());
+        // Moving the bytes to the worker.
+        let moving = crate::trace::span(crate::trace::State::Overhead);
         for frame in frames.drain(..) {
             if pipe.write_all(&frame).is_err() {
                 return; // the worker died; its reader breaks the pool
@@ -227,6 +229,7 @@ fn writer_loop(shared: &Arc<Shared>, serial: u64, pipe: File, wake: &Condvar) {
         if pipe.flush().is_err() {
             return;
         }
+        drop(moving);
         let slot_retiring = shared
             .lock()
             .workers
@@ -255,6 +258,8 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
     let mut frame = Vec::new();
     let mut ready = false;
     let mut init_failed = false;
+    // The worker's trace clock minus ours, from its READY message.
+    let mut clock_offset: i128 = 0;
     let ended: Result<(), String> = loop {
         let max = if ready {
             wire::MAX_FRAME
@@ -275,12 +280,14 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
         Counters::add(&shared.counters.messages_received, 1);
         let mut body = Cursor::new(&frame);
         let outcome = match body.u8() {
-            Ok(wire::RESULTS) if ready => on_results(shared, serial, proc.pid, body),
+            Ok(wire::RESULTS) if ready => on_results(shared, serial, proc.pid, clock_offset, body),
             Ok(wire::READY) if !ready => {
                 let hello = (|| Ok::<_, String>((body.u32()?, body.u32()?)))();
                 match hello {
                     Ok((wire::MAGIC, wire::VERSION)) => {
                         ready = true;
+                        let theirs = body.u32().and_then(|_pid| body.u64()).unwrap_or(0);
+                        clock_offset = i128::from(theirs) - i128::from(crate::trace::now_ns());
                         let mut st = shared.lock();
                         st.ready += 1;
                         shared.notify_events(&st);
@@ -314,9 +321,22 @@ fn reader_loop(shared: &Arc<Shared>, serial: u64, proc: &Arc<WorkerProc>, pipe: 
     on_worker_exit(shared, serial, proc.pid, status, ended, ready);
 }
 
-fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> Result<(), String> {
+fn on_results(
+    shared: &Shared,
+    serial: u64,
+    pid: u32,
+    clock_offset: i128,
+    mut body: Cursor<'_>,
+) -> Result<(), String> {
     let id = body.u64()?;
+    let traced = id & wire::TRACED != 0;
+    let id = id & !wire::TRACED;
     let busy_ns = body.u64()?;
+    if traced {
+        read_spans(&mut body, pid, clock_offset)?;
+    }
+    // Decoding the results is the parent's share of unpickling.
+    let _decoding = crate::trace::span(crate::trace::State::Overhead);
     let chunk_status = body.u8()?;
     let mut wake = None;
     let inflight = {
@@ -356,6 +376,31 @@ fn on_results(shared: &Shared, serial: u64, pid: u32, mut body: Cursor<'_>) -> R
     let reply = ChunkReply::read(body, chunk_status, inflight.items, pid)?;
     Counters::add(&shared.counters.tasks, inflight.items as usize);
     inflight.complete(reply);
+    Ok(())
+}
+
+/// Reads the spans a worker sent with a chunk's results and files them on its
+/// track, converted to this process's clock.
+fn read_spans(body: &mut Cursor<'_>, pid: u32, clock_offset: i128) -> Result<(), String> {
+    let dropped = body.u64()?;
+    let count = body.u32()?;
+    if count == 0 && dropped == 0 {
+        return Ok(());
+    }
+    let ours = |t: u64| u64::try_from((i128::from(t) - clock_offset).max(0)).unwrap_or(u64::MAX);
+    let mut spans = Vec::with_capacity(count.min(1 << 16) as usize);
+    for _ in 0..count {
+        let code = body.u8()?;
+        let (start, end) = (body.u64()?, body.u64()?);
+        let state = crate::trace::State::from_code(code)
+            .ok_or_else(|| format!("a span of unknown state {code}"))?;
+        spans.push(crate::trace::Span {
+            state,
+            start_ns: ours(start),
+            end_ns: ours(end),
+        });
+    }
+    crate::trace::record_process(pid, spans, dropped);
     Ok(())
 }
 

@@ -162,11 +162,17 @@ impl Registry {
         }
         let func = task.func;
         let run: Runner = Box::new(move |arg_bytes, out| {
+            use crate::trace::{State, span};
+            let decoding = span(State::Overhead);
             let arg: A = wire::decode(arg_bytes).map_err(|message| ItemFailure {
                 status: wire::ITEM_BAD_ARGUMENTS,
                 message,
             })?;
+            drop(decoding);
+            let running = span(State::Task);
             let result = func(arg);
+            drop(running);
+            let _encoding = span(State::Overhead);
             out.value(&result).map_err(|e| ItemFailure {
                 status: wire::ITEM_UNSERIALIZABLE,
                 message: format!(

@@ -10,13 +10,22 @@
 //! parent -> worker
 //!   INIT    kind u8 | name_len u16 | name | arg_len u32 | arg
 //!   TASK    kind u8 | job u64 | name_len u16 | name | count u32 | (len u32 | arg) * count
+//!             (the job's top bit, TRACED, asks the worker to trace this chunk)
 //! worker -> parent
-//!   READY   kind u8 | magic u32 | version u32 | pid u32
-//!   RESULTS kind u8 | job u64 | busy_ns u64 | status u8 |
+//!   READY   kind u8 | magic u32 | version u32 | pid u32 | clock_ns u64
+//!   RESULTS kind u8 | job u64 | busy_ns u64 |
+//!             [traced: dropped u64 | spans u32 | (state u8 | start_ns u64 | end_ns u64) * spans] |
+//!             status u8 |
 //!             status 0: count u32 | (item_status u8 | len u32 | bytes) * count
 //!             else:     len u32 | message (the whole chunk failed, e.g. unknown task)
 //!   INIT_FAILED kind u8 | len u32 | message
 //! ```
+//!
+//! `clock_ns` is the worker's trace clock when it said it was ready; the parent
+//! subtracts it from its own to convert the worker's spans (see
+//! [`crate::trace`]). The answer to a traced chunk has the TRACED bit set in
+//! its job id and carries the spans; an untraced one is byte for byte what it
+//! was before tracing existed.
 //!
 //! A task frame names its function by string, the way pickle names a function by
 //! its module and qualified name: the code itself never crosses.
@@ -27,7 +36,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub(super) const MAGIC: u32 = u32::from_le_bytes(*b"PLWK");
-pub(super) const VERSION: u32 = 1;
+pub(super) const VERSION: u32 = 2;
+
+/// The top bit of a TASK frame's job id: trace this chunk.
+pub(super) const TRACED: u64 = 1 << 63;
 
 pub(super) const INIT: u8 = 1;
 pub(super) const TASK: u8 = 2;

@@ -126,6 +126,7 @@ fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
             f.u32(wire::MAGIC);
             f.u32(wire::VERSION);
             f.u32(pid);
+            f.u64(crate::trace::now_ns());
             f
         }
         Err(message) => {
@@ -148,14 +149,24 @@ fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
     loop {
         // Flush only when no complete request is waiting: results of a batch of
         // requests leave in one write.
-        if !wire::has_complete_frame(input.buffer()) && output.flush().is_err() {
+        let waiting = wire::has_complete_frame(input.buffer());
+        let flushing = crate::trace::span(crate::trace::State::Overhead);
+        if !waiting && output.flush().is_err() {
             return 0;
         }
+        drop(flushing);
+        // Traced (while the last chunk was): reading the next request is
+        // moving bytes, and so is waiting for it — mid-stream, the parent is
+        // encoding and sending it (Pool's task-queue cost). The wait after a
+        // run's last chunk is sent with the next traced chunk, after that run
+        // was collected, so it shows as idle there.
+        let reading = crate::trace::span(crate::trace::State::Overhead);
         match wire::read_frame(&mut input, &mut frame, wire::MAX_FRAME) {
             Ok(true) => {}
             Ok(false) => break, // the parent closed the pipe: we are done
             Err(_) => return 1, // the parent died in the middle of a message
         }
+        drop(reading);
         let mut body = Cursor::new(&frame);
         let outcome = match body.u8() {
             Ok(wire::TASK) => run_chunk(registry, &mut body, std::mem::take(&mut reply)),
@@ -164,6 +175,7 @@ fn serve(registry: &Registry, parent: u32, flavor: os::Flavor) -> i32 {
         };
         match outcome {
             Ok(bytes) => {
+                let _writing = crate::trace::span(crate::trace::State::Overhead);
                 if output.write_all(&bytes).is_err() {
                     return 0;
                 }
@@ -187,12 +199,26 @@ fn run_chunk(
 ) -> Result<Vec<u8>, String> {
     let start = Instant::now();
     let job = body.u64()?;
+    // The parent asks, chunk by chunk, whether to trace.
+    let traced = job & wire::TRACED != 0;
+    let job = job & !wire::TRACED;
+    if traced {
+        crate::trace::enable();
+    } else {
+        crate::trace::disable();
+    }
     let name = body.name()?;
     let count = body.u32()?;
     let mut out = FrameBuilder::reuse(reuse, wire::RESULTS);
-    out.u64(job);
+    // A traced chunk's answer carries the bit back, and its spans.
+    out.u64(if traced { job | wire::TRACED } else { job });
     let busy_at = out.mark();
     out.u64(0); // busy time, patched below
+    let spans_at = out.mark();
+    if traced {
+        out.u64(0); // dropped spans, patched below
+        out.u32(0); // span count: spans are spliced in below
+    }
     match registry.runner(name) {
         None => {
             out.u8(wire::CHUNK_UNKNOWN_TASK);
@@ -245,7 +271,29 @@ fn run_chunk(
     let busy = start.elapsed().as_nanos().min(u64::MAX as u128) as u64;
     // The frame's first 4 bytes are its length; `busy_at` counted them.
     frame[busy_at..busy_at + 8].copy_from_slice(&busy.to_le_bytes());
+    if traced {
+        splice_spans(&mut frame, spans_at)?;
+    }
     Ok(frame)
+}
+
+/// Puts this thread's spans (the chunk's decode, task and encode spans) into
+/// the RESULTS frame at `at`, and fixes the frame's length.
+fn splice_spans(frame: &mut Vec<u8>, at: usize) -> Result<(), String> {
+    let (spans, dropped) = crate::trace::drain_this_thread();
+    let mut block = Vec::with_capacity(12 + spans.len() * 17);
+    block.extend_from_slice(&dropped.to_le_bytes());
+    block.extend_from_slice(&u32::try_from(spans.len()).unwrap_or(u32::MAX).to_le_bytes());
+    for span in spans.iter().take(u32::MAX as usize) {
+        block.push(span.state.code());
+        block.extend_from_slice(&span.start_ns.to_le_bytes());
+        block.extend_from_slice(&span.end_ns.to_le_bytes());
+    }
+    frame.splice(at..at + 12, block);
+    let len = u32::try_from(frame.len() - 4)
+        .map_err(|_| "a traced RESULTS frame over 4 GiB".to_string())?;
+    frame[..4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
 }
 
 fn run_initializer(registry: &Registry, body: &mut Cursor<'_>) -> Result<(), String> {

@@ -789,7 +789,65 @@ fn printing_before_the_guard_is_a_clear_startup_error() {
 
 use crate::harness::Test;
 
+/// With tracing on, each worker process's decode, task and encode spans come
+/// back with its results, on the parent's clock, inside the traced window;
+/// the parent records its own encoding as overhead. (Other tests may run while
+/// tracing is on: this one looks only at its own pool's pids.)
+fn a_traced_map_brings_back_the_workers_spans() {
+    use runtime::trace::{self, State};
+    let pool = ProcessPool::new(2).expect("start");
+    let pids = pool.worker_pids();
+    trace::enable();
+    let before = trace::now_ns();
+    let got = pool.map(&SQUARE, 0..200_u64, Some(10)).unwrap();
+    let after = trace::now_ns();
+    trace::disable();
+    assert_eq!(got.len(), 200);
+    let tracks = trace::take();
+    let workers: Vec<_> = tracks.iter().filter(|t| pids.contains(&t.pid)).collect();
+    assert!(
+        !workers.is_empty(),
+        "no worker process track among {tracks:?}"
+    );
+    let tasks: usize = workers
+        .iter()
+        .flat_map(|t| &t.spans)
+        .filter(|s| s.state == State::Task)
+        .count();
+    assert_eq!(tasks, 200, "one task span per item");
+    for t in &workers {
+        assert!(t.spans.iter().any(|s| s.state == State::Overhead));
+        // The clock offset is taken from one message: allow a few ms of slack.
+        let slack = 50_000_000;
+        assert!(
+            t.spans
+                .iter()
+                .all(|s| s.start_ns + slack >= before && s.end_ns <= after + slack),
+            "spans outside the traced window [{before}, {after}]: {:?}",
+            t.spans.first()
+        );
+    }
+    let me = std::process::id();
+    assert!(
+        tracks
+            .iter()
+            .filter(|t| t.pid == me)
+            .flat_map(|t| &t.spans)
+            .any(|s| s.state == State::Overhead),
+        "the parent's encoding is overhead"
+    );
+    drop(pool);
+    assert!(
+        trace::take().iter().all(|t| !pids.contains(&t.pid)),
+        "nothing is recorded for the pool after tracing stopped"
+    );
+}
+
 pub(crate) const TESTS: &[Test] = &[
+    (
+        "a_traced_map_brings_back_the_workers_spans",
+        a_traced_map_brings_back_the_workers_spans,
+    ),
     (
         "results_match_a_sequential_map",
         results_match_a_sequential_map,

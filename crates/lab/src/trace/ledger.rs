@@ -1,0 +1,269 @@
+//! The ledger of one traced run: where `workers × wall` seconds of worker time
+//! went, and which part of the ideal speedup each cause cost.
+//!
+//! Each thread's (or worker process's) time is counted by its innermost span —
+//! a lock wait inside a task is lock waiting, a decode inside a worker's chunk
+//! is overhead — clipped to the traced run. The parts:
+//!
+//! * `compute_s`: task spans (the work itself);
+//! * `serial_s`: the caller's serial part (spans a lesson marked serial);
+//! * `overhead_s`: encoding, decoding and moving bytes (process pools);
+//! * `lock_wait_s`: waiting for the interpreter lock;
+//! * `idle_s`: the rest of `workers × wall`.
+//!
+//! So the parts sum to `workers × wall` by construction. When the recorded
+//! spans add up to more than `workers × wall` (the caller helping a map is one
+//! more thread than `workers`; a process pool's parent encodes while its
+//! workers run), idle is 0 and the four recorded parts are scaled down
+//! together, in proportion, to fill `workers × wall`: the
+//! [`excess`](Ledger::excess) says by how much, and the run's notes show it.
+
+use super::{Capture, State, Track};
+use serde::Serialize;
+
+/// Where `workers × wall` seconds of one traced run went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Ledger {
+    /// Running tasks.
+    pub compute_s: f64,
+    /// The caller's serial part.
+    pub serial_s: f64,
+    /// Encoding, decoding and moving bytes between processes.
+    pub overhead_s: f64,
+    /// Waiting for the interpreter lock.
+    pub lock_wait_s: f64,
+    /// The rest: waiting for work, or for the serial part or the last task.
+    pub idle_s: f64,
+    /// Recorded time beyond `workers × wall`, as a share of it, before scaling
+    /// (0 when the spans fit). Not written to results files.
+    #[serde(skip)]
+    pub excess: f64,
+    /// The traced run's wall time (s). Not written to results files.
+    #[serde(skip)]
+    pub wall_s: f64,
+    /// The workers it was counted for. Not written to results files.
+    #[serde(skip)]
+    pub workers: f64,
+}
+
+/// The lost speedup (`workers − speedup`) split into the ledger's causes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LostSpeedup {
+    /// Workers waiting while the caller ran its serial part.
+    pub serial: f64,
+    /// Encoding, decoding and moving bytes.
+    pub overhead: f64,
+    /// Waiting for the interpreter lock.
+    pub lock_wait: f64,
+    /// Other idle time (waiting for work, the last task, the parent).
+    pub idle: f64,
+}
+
+impl Ledger {
+    /// The ledger of `capture` for `workers` workers.
+    pub fn of(capture: &Capture, workers: f64) -> Ledger {
+        let (a, b) = (capture.start_ns, capture.end_ns);
+        let mut totals = [0.0_f64; 5];
+        for track in &capture.tracks {
+            for (state, ns) in exclusive(track, a, b) {
+                totals[index(state)] += ns as f64 / 1e9;
+            }
+        }
+        let wall = capture.wall_s();
+        let whole = workers * wall;
+        let recorded: f64 = totals[..4].iter().sum();
+        let (scale, excess) = if recorded > whole && recorded > 0.0 {
+            (
+                whole / recorded,
+                (recorded - whole) / whole.max(f64::MIN_POSITIVE),
+            )
+        } else {
+            (1.0, 0.0)
+        };
+        let part = |s: State| totals[index(s)] * scale;
+        let busy = recorded * scale;
+        Ledger {
+            compute_s: part(State::Task),
+            serial_s: part(State::Serial),
+            overhead_s: part(State::Overhead),
+            lock_wait_s: part(State::LockWait),
+            idle_s: (whole - busy).max(0.0),
+            excess,
+            wall_s: wall,
+            workers,
+        }
+    }
+
+    /// The sum of the parts (`workers × wall`).
+    pub fn total_s(&self) -> f64 {
+        self.compute_s + self.serial_s + self.overhead_s + self.lock_wait_s + self.idle_s
+    }
+
+    /// Each part as a share of the total, in the order compute, serial,
+    /// overhead, lock wait, idle.
+    pub fn shares(&self) -> [f64; 5] {
+        let t = self.total_s();
+        if t <= 0.0 {
+            return [0.0; 5];
+        }
+        [
+            self.compute_s / t,
+            self.serial_s / t,
+            self.overhead_s / t,
+            self.lock_wait_s / t,
+            self.idle_s / t,
+        ]
+    }
+
+    /// Splits `lost = workers − speedup` into causes, in proportion to the
+    /// time each cause took from the workers: the serial part costs the other
+    /// `workers − 1` workers its length (taken out of idle), overhead and lock
+    /// waiting cost what they took, and the remaining idle time the rest.
+    /// `None` when nothing was lost (a speedup at or above the workers).
+    pub fn split(&self, lost: f64) -> Option<LostSpeedup> {
+        if lost.is_nan() || lost <= 0.0 {
+            return None;
+        }
+        let serial = ((self.workers - 1.0).max(0.0) * self.serial_s).min(self.idle_s);
+        let idle = self.idle_s - serial;
+        let sum = serial + self.overhead_s + self.lock_wait_s + idle;
+        if sum <= 0.0 {
+            return None;
+        }
+        let k = lost / sum;
+        Some(LostSpeedup {
+            serial: serial * k,
+            overhead: self.overhead_s * k,
+            lock_wait: self.lock_wait_s * k,
+            idle: idle * k,
+        })
+    }
+}
+
+fn index(state: State) -> usize {
+    match state {
+        State::Task => 0,
+        State::Serial => 1,
+        State::Overhead => 2,
+        State::LockWait => 3,
+        State::Idle => 4,
+    }
+}
+
+/// Each span's time in `[a, b]` not covered by a span nested inside it.
+fn exclusive(track: &Track, a: u64, b: u64) -> Vec<(State, u64)> {
+    let mut spans: Vec<(u64, u64, State)> = track
+        .spans
+        .iter()
+        .map(|s| (s.start_ns.max(a), s.end_ns.min(b), s.state))
+        .filter(|(s, e, _)| s < e)
+        .collect();
+    // Parents first: earlier start, then the longer one.
+    spans.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
+    let mut own: Vec<u64> = spans.iter().map(|(s, e, _)| e - s).collect();
+    let mut open: Vec<usize> = Vec::new();
+    for (i, &(start, end, _)) in spans.iter().enumerate() {
+        while open.last().is_some_and(|&p| spans[p].1 <= start) {
+            open.pop();
+        }
+        if let Some(&parent) = open.last() {
+            let covered = end.min(spans[parent].1) - start;
+            own[parent] = own[parent].saturating_sub(covered);
+        }
+        open.push(i);
+    }
+    spans.iter().zip(own).map(|(s, ns)| (s.2, ns)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Span;
+    use super::*;
+    use crate::measure::Timing;
+
+    fn capture(tracks: Vec<Vec<(State, u64, u64)>>, end_ns: u64) -> Capture {
+        Capture {
+            label: "t".into(),
+            timing: Timing::from_durations(&[std::time::Duration::from_nanos(end_ns)]),
+            start_ns: 0,
+            end_ns,
+            tracks: tracks
+                .into_iter()
+                .enumerate()
+                .map(|(i, spans)| Track {
+                    name: format!("w{i}"),
+                    pid: 1,
+                    tid: i as u64 + 1,
+                    spans: spans
+                        .into_iter()
+                        .map(|(state, start_ns, end_ns)| Span {
+                            state,
+                            start_ns,
+                            end_ns,
+                        })
+                        .collect(),
+                    dropped: 0,
+                })
+                .collect(),
+        }
+    }
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn nested_spans_count_once_by_the_innermost_and_idle_fills_the_rest() {
+        // Two workers, 1 s: worker 0 runs a task 0–1 s with a lock wait
+        // 0.2–0.5 s inside; worker 1 runs 0–0.5 s and then has nothing.
+        let c = capture(
+            vec![
+                vec![(State::LockWait, S / 5, S / 2), (State::Task, 0, S)],
+                vec![(State::Task, 0, S / 2), (State::Idle, S / 2, S)],
+            ],
+            S,
+        );
+        let l = Ledger::of(&c, 2.0);
+        assert!((l.compute_s - 1.2).abs() < 1e-9, "{l:?}");
+        assert!((l.lock_wait_s - 0.3).abs() < 1e-9);
+        assert!((l.idle_s - 0.5).abs() < 1e-9);
+        assert!((l.total_s() - 2.0).abs() < 1e-9);
+        assert_eq!(l.excess, 0.0);
+    }
+
+    #[test]
+    fn spans_outside_the_run_are_clipped_and_an_overfull_ledger_is_scaled() {
+        // Three busy threads counted as two workers: scaled to fit, idle 0.
+        let c = capture(
+            vec![
+                vec![(State::Task, 0, 2 * S)],
+                vec![(State::Task, 0, S)],
+                vec![(State::Overhead, 0, S)],
+            ],
+            S,
+        );
+        let l = Ledger::of(&c, 2.0);
+        assert!((l.total_s() - 2.0).abs() < 1e-9, "{l:?}");
+        assert_eq!(l.idle_s, 0.0);
+        assert!((l.excess - 0.5).abs() < 1e-9);
+        assert!((l.compute_s / l.overhead_s - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_lost_speedup_is_split_in_proportion_and_the_serial_part_costs_the_others() {
+        // Amdahl on 2 workers: 0.2 s serial on the caller, then 0.4 s of tasks
+        // on each worker; wall 0.6 s. T1 = 1.0 s, speedup 1/0.6, lost 1/3.
+        let c = capture(
+            vec![
+                vec![(State::Serial, 0, S / 5)],
+                vec![(State::Task, S / 5, 3 * S / 5)],
+                vec![(State::Task, S / 5, 3 * S / 5)],
+            ],
+            3 * S / 5,
+        );
+        let l = Ledger::of(&c, 2.0);
+        let lost = 2.0 - 1.0 / 0.6;
+        let split = l.split(lost).unwrap();
+        assert!((split.serial - lost).abs() < 1e-9, "{split:?}");
+        assert!(split.idle.abs() < 1e-9 && split.lock_wait == 0.0);
+        assert_eq!(l.split(0.0), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! Traced runs: the spans of every worker during one timed run of a row, and
+//! what the harness makes of them — a Chrome trace, a timeline chart, a ledger.
+//!
+//! This crate knows nothing of the runtime: the driver hands [`run`](crate::run)
+//! a [`Tracer`] (xtask's wraps `runtime::trace`), and the harness calls it
+//! around the *last* timed run of each [`Ctx::measure`](crate::Ctx::measure)
+//! when tracing is on (`cargo xtask run --trace`, or `[run] trace = true`). The
+//! other repeats run untraced, so the median a row reports is mostly untraced
+//! time; the ledger describes the traced run itself.
+//!
+//! What the states mean, who records them and their Python equivalents is
+//! documented once, in the runtime (`runtime::trace`).
+
+mod chrome;
+mod ledger;
+
+pub use chrome::chrome_trace;
+pub use ledger::{Ledger, LostSpeedup};
+
+use crate::measure::Timing;
+use std::fmt::Debug;
+
+/// What a thread was doing during a span (the runtime's `trace::State`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    /// Running a task.
+    Task,
+    /// The caller's serial part.
+    Serial,
+    /// Encoding, decoding and moving bytes.
+    Overhead,
+    /// Waiting for the interpreter lock.
+    LockWait,
+    /// Waiting for work.
+    Idle,
+}
+
+impl State {
+    /// Every state, in the order charts and ledgers list them.
+    pub const ALL: [State; 5] = [
+        State::Task,
+        State::Serial,
+        State::Overhead,
+        State::LockWait,
+        State::Idle,
+    ];
+
+    /// Its name in trace files and charts.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Task => "task",
+            State::Serial => "serial",
+            State::Overhead => "overhead",
+            State::LockWait => "lock_wait",
+            State::Idle => "idle",
+        }
+    }
+
+    /// Its colour in charts (RGB).
+    pub fn colour(self) -> (u8, u8, u8) {
+        match self {
+            State::Task => (44, 160, 44),
+            State::Serial => (148, 103, 189),
+            State::Overhead => (255, 127, 14),
+            State::LockWait => (214, 39, 40),
+            State::Idle => (210, 210, 210),
+        }
+    }
+}
+
+/// One span, in ns on the tracer's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// What the thread was doing.
+    pub state: State,
+    /// Start, ns.
+    pub start_ns: u64,
+    /// End, ns.
+    pub end_ns: u64,
+}
+
+/// The spans of one thread or worker process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Track {
+    /// The thread's or process's name.
+    pub name: String,
+    /// Its process id.
+    pub pid: u32,
+    /// Its thread number within the process.
+    pub tid: u64,
+    /// Its spans.
+    pub spans: Vec<Span>,
+    /// Spans its buffer threw away when full.
+    pub dropped: u64,
+}
+
+/// Starts and stops the recording of spans (implemented by the driver over
+/// the runtime's tracing).
+pub trait Tracer: Send + Sync + Debug {
+    /// Clears what was recorded, turns recording on, and returns the clock's now.
+    fn start(&self) -> u64;
+    /// Turns recording off and returns the clock's now and every track.
+    fn stop(&self) -> (u64, Vec<Track>);
+}
+
+/// One traced run: the window it ran in and every track recorded meanwhile.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    /// What was measured (the label of [`Ctx::measure`](crate::Ctx::measure)).
+    pub label: String,
+    /// The timing of the measurement whose last run this is.
+    pub timing: Timing,
+    /// When the traced run started, ns on the tracer's clock.
+    pub start_ns: u64,
+    /// When it ended.
+    pub end_ns: u64,
+    /// The tracks, with at least one span or drop each.
+    pub tracks: Vec<Track>,
+}
+
+impl Capture {
+    /// The traced run's wall time, in seconds.
+    pub fn wall_s(&self) -> f64 {
+        self.end_ns.saturating_sub(self.start_ns) as f64 / 1e9
+    }
+
+    /// Spans thrown away because a buffer was full, over all tracks.
+    pub fn dropped(&self) -> u64 {
+        self.tracks.iter().map(|t| t.dropped).sum()
+    }
+
+    /// The tracks that ran tasks or did the work's overhead (not threads that
+    /// only waited), in a stable order: this process's threads by number, then
+    /// worker processes by pid.
+    pub fn working_tracks(&self) -> Vec<&Track> {
+        let mut tracks: Vec<&Track> = self
+            .tracks
+            .iter()
+            .filter(|t| {
+                t.spans.iter().any(|s| {
+                    s.state != State::Idle && s.end_ns > self.start_ns && s.start_ns < self.end_ns
+                })
+            })
+            .collect();
+        tracks.sort_by_key(|t| (t.tid == 0, t.pid, t.tid));
+        tracks
+    }
+}
