@@ -109,18 +109,31 @@ transport = ["shared-memory", "tcp"]
         2 * 14,
         "8 B to 64 KiB is 14 sizes, per transport"
     );
-    for key in [
-        "alpha_us_shared_memory",
-        "beta_gb_s_shared_memory",
-        "alpha_us_tcp",
-        "beta_gb_s_tcp",
-    ] {
-        let value = report.summary.get(key).and_then(Value::as_f64);
-        assert!(value.is_some_and(|v| v > 0.0), "{key} = {value:?}");
+    // Both keys for each transport, always: a number when the times fit
+    // Hockney's model, null when they do not (on a loaded machine TCP's small
+    // messages can take longer than its large ones, and no line fits). Whether
+    // the fit succeeds is a matter of timing, so it is not asserted here; the
+    // fit itself is tested on exact data in hockney.rs.
+    for transport in ["shared_memory", "tcp"] {
+        let alpha = report.summary.get(&format!("alpha_us_{transport}"));
+        let beta = report.summary.get(&format!("beta_gb_s_{transport}"));
+        let (Some(alpha), Some(beta)) = (alpha, beta) else {
+            panic!("alpha_us_{transport} and beta_gb_s_{transport} are always reported");
+        };
+        assert_eq!(
+            alpha.is_null(),
+            beta.is_null(),
+            "{transport}: fitted together"
+        );
+        for v in [alpha, beta] {
+            assert!(
+                v.is_null() || v.as_f64().is_some_and(|v| v > 0.0),
+                "{transport}: {v}"
+            );
+        }
     }
     for row in &report.rows {
         assert!(row.number("round_trip_us").is_some_and(|t| t > 0.0));
-        assert!(row.number("hockney_us").is_some());
     }
     assert_eq!(report.plots.len(), 2, "time and bandwidth plots");
 }
