@@ -77,7 +77,24 @@ const SPEEDUP_TO_PASS: f64 = 0.7;
 fn speed_two_threads_against_one() {
     let (rows, cols) = (2_000, 600);
     let data = matrix(rows, cols);
-    let f = |row: &[f64]| row.iter().map(|x| x.sin()).sum::<f64>();
+    // The work per value is a chain of integer steps in registers, like the
+    // check's own yardstick: two threads can come near 2x on any two cores,
+    // hyperthreads included. (With `x.sin()` per value, the reference solution
+    // reached only 1.2-1.4x on the course's 2-vCPU VM, whose two threads share
+    // one core's floating-point units, and a correct answer could fail.)
+    let f = |row: &[f64]| {
+        row.iter()
+            .map(|x| {
+                let mut h = x.to_bits();
+                for _ in 0..4 {
+                    h ^= h << 13;
+                    h ^= h >> 7;
+                    h ^= h << 17;
+                }
+                (h >> 11) as f64
+            })
+            .sum::<f64>()
+    };
     // The baseline is the same code on a one-thread pool: in this unoptimized
     // build a loop written differently would run at a different speed for that
     // alone.
