@@ -130,7 +130,7 @@ pub struct RunArgs {
     /// Where results go (default: results/ in the workspace root).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Trace each row's last timed run: a ledger of where the time went per row,
+    /// Trace one extra, untimed run of each row: a ledger of where the time went per row,
     /// and <experiment>.trace.json (open in ui.perfetto.dev) and
     /// <experiment>.timeline.svg beside the results. `[run] trace = true` does the same.
     #[arg(long)]

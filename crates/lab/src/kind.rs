@@ -232,8 +232,8 @@ pub struct Ctx {
     /// Which interpreter runs this experiment's Python rows ([`crate::interpreter`]).
     pub python: crate::interpreter::Settings,
     pub(crate) status: ProgressBar,
-    /// Set when the run is traced: the last timed run of each
-    /// [`measure`](Ctx::measure) is recorded (see [`crate::trace`]).
+    /// Set when the run is traced: one extra, untimed run after the repeats of
+    /// each [`measure`](Ctx::measure) is recorded (see [`crate::trace`]).
     pub(crate) tracer: Option<std::sync::Arc<dyn crate::trace::Tracer>>,
     pub(crate) captures: std::sync::Mutex<Vec<crate::trace::Capture>>,
 }
@@ -269,8 +269,9 @@ impl Ctx {
     /// Times `f` with the run's warm-up and repeats (see [`crate::measure::measure`]),
     /// showing `label` in the progress line.
     ///
-    /// When the run is traced, the last timed run is recorded: its spans become
-    /// the row's ledger, its trace and its timeline (see [`crate::trace`]).
+    /// When the run is traced, one more run follows the timed ones, traced and
+    /// not timed: its spans become the row's ledger, its trace and its timeline
+    /// (see [`crate::trace`]).
     pub fn measure<T>(&self, label: &str, f: impl FnMut() -> T) -> (T, Timing) {
         self.status.set_message(label.to_string());
         let result = match &self.tracer {
@@ -281,32 +282,21 @@ impl Ctx {
         result
     }
 
-    /// [`crate::measure::measure`] with the last timed run traced.
+    /// [`crate::measure::measure`], then one more run, traced and not timed.
+    /// The row's timing is the untraced repeats' alone, so tracing changes no
+    /// figure of the table (a traced run of many small process-pool tasks is
+    /// several times slower); the ledger and the trace files come from the
+    /// extra run.
     fn measure_traced<T>(
         &self,
         label: &str,
         tracer: &dyn crate::trace::Tracer,
         mut f: impl FnMut() -> T,
     ) -> (T, Timing) {
-        let untimed = Repeats {
-            warmup: self.plan.warmup,
-            repeats: self.plan.repeats.max(1) - 1,
-        };
-        let mut times = Vec::with_capacity(untimed.repeats as usize + 1);
-        for _ in 0..untimed.warmup {
-            std::hint::black_box(f());
-        }
-        for _ in 0..untimed.repeats {
-            let start = std::time::Instant::now();
-            std::hint::black_box(f());
-            times.push(start.elapsed());
-        }
+        let (_, timing) = crate::measure::measure(self.plan, &mut f);
         let start_ns = tracer.start();
-        let start = std::time::Instant::now();
         let value = std::hint::black_box(f());
-        times.push(start.elapsed());
         let (end_ns, tracks) = tracer.stop();
-        let timing = Timing::from_durations(&times);
         let capture = crate::trace::Capture {
             label: label.to_string(),
             timing,

@@ -3,10 +3,10 @@
 //!
 //! This crate knows nothing of the runtime: the driver hands [`run`](crate::run)
 //! a [`Tracer`] (xtask's wraps `runtime::trace`), and the harness calls it
-//! around the *last* timed run of each [`Ctx::measure`](crate::Ctx::measure)
-//! when tracing is on (`cargo xtask run --trace`, or `[run] trace = true`). The
-//! other repeats run untraced, so the median a row reports is mostly untraced
-//! time; the ledger describes the traced run itself.
+//! around one extra run after the timed repeats of each
+//! [`Ctx::measure`](crate::Ctx::measure) when tracing is on (`cargo xtask run
+//! --trace`, or `[run] trace = true`). That run is not timed: the figures a row
+//! reports are untraced, and the ledger describes the traced run itself.
 //!
 //! What the states mean, who records them and their Python equivalents is
 //! documented once, in the runtime (`runtime::trace`).
@@ -108,7 +108,7 @@ pub trait Tracer: Send + Sync + Debug {
 pub struct Capture {
     /// What was measured (the label of [`Ctx::measure`](crate::Ctx::measure)).
     pub label: String,
-    /// The timing of the measurement whose last run this is.
+    /// The timing of the measurement this run followed (it matches the run to its row).
     pub timing: Timing,
     /// When the traced run started, ns on the tracer's clock.
     pub start_ns: u64,

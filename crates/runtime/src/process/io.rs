@@ -333,7 +333,16 @@ fn on_results(
     let id = id & !wire::TRACED;
     let busy_ns = body.u64()?;
     if traced {
+        // The spans ride along with the results, but tracing must not change
+        // what a run measures: they are taken off the bytes received, so
+        // `bytes_received` (lesson 02's bytes_per_task) is the same traced or not.
+        let before = body.remaining();
         read_spans(&mut body, pid, clock_offset)?;
+        let spans = (before - body.remaining()) as u64;
+        shared
+            .counters
+            .bytes_received
+            .fetch_sub(spans, std::sync::atomic::Ordering::Relaxed);
     }
     // Decoding the results is the parent's share of unpickling.
     let _decoding = crate::trace::span(crate::trace::State::Overhead);

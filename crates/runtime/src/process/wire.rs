@@ -270,6 +270,10 @@ impl<'a> Cursor<'a> {
         self.rest = tail;
         Ok(head)
     }
+    /// How many bytes are left to read.
+    pub(super) fn remaining(&self) -> usize {
+        self.rest.len()
+    }
     pub(super) fn u8(&mut self) -> Result<u8, String> {
         Ok(self.take(1)?[0])
     }

@@ -791,18 +791,29 @@ use crate::harness::Test;
 
 /// With tracing on, each worker process's decode, task and encode spans come
 /// back with its results, on the parent's clock, inside the traced window;
-/// the parent records its own encoding as overhead. (Other tests may run while
+/// the parent records its own encoding as overhead; the bytes it counts are
+/// those of an untraced map. (Other tests may run while
 /// tracing is on: this one looks only at its own pool's pids.)
 fn a_traced_map_brings_back_the_workers_spans() {
     use runtime::trace::{self, State};
     let pool = ProcessPool::new(2).expect("start");
     let pids = pool.worker_pids();
+    let received = |pool: &ProcessPool| pool.stats().bytes_received;
+    let start = received(&pool);
+    pool.map(&SQUARE, 0..200_u64, Some(10)).unwrap();
+    let untraced = received(&pool) - start;
     trace::enable();
     let before = trace::now_ns();
+    let start = received(&pool);
     let got = pool.map(&SQUARE, 0..200_u64, Some(10)).unwrap();
+    let traced = received(&pool) - start;
     let after = trace::now_ns();
     trace::disable();
     assert_eq!(got.len(), 200);
+    assert_eq!(
+        traced, untraced,
+        "the spans that ride back with the results are not counted as bytes received"
+    );
     let tracks = trace::take();
     let workers: Vec<_> = tracks.iter().filter(|t| pids.contains(&t.pid)).collect();
     assert!(
