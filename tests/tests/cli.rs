@@ -159,3 +159,76 @@ fn ctrl_c_stops_a_run_with_exit_130_and_leaves_only_whole_files() {
         }
     }
 }
+
+/// `--trace` adds a ledger to the timed rows and a Chrome trace and a timeline
+/// beside the results, and changes nothing a run reports otherwise: the traced
+/// run is an extra one, and the spans it brings back through the process pool's
+/// pipes are not counted as bytes moved. `compare` of a traced and an untraced
+/// run finds every deterministic value equal (lesson 02's `bytes_per_task`
+/// among them).
+#[test]
+fn a_traced_run_adds_ledgers_and_trace_files_and_reproduces_an_untraced_one() {
+    let out = scratch("traced");
+    let (traced, plain) = (out.join("traced"), out.join("plain"));
+    for (dir, extra) in [(&traced, Some("--trace")), (&plain, None)] {
+        let mut args = vec![
+            "run",
+            "lesson-02",
+            "--quick",
+            "--only",
+            "chunksize",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = parlab(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(traced.join("lesson-02/chunksize.json")).unwrap(),
+    )
+    .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["params"]["pool"] == "processes"));
+    for row in rows.iter().filter(|r| r["params"]["impl"] == "rust") {
+        let ledger = &row["ledger"];
+        let parts = [
+            "compute_s",
+            "serial_s",
+            "overhead_s",
+            "lock_wait_s",
+            "idle_s",
+        ];
+        assert!(
+            parts
+                .iter()
+                .all(|p| ledger[p].as_f64().is_some_and(|v| v >= 0.0)),
+            "every timed row has a ledger of five parts: {row}"
+        );
+    }
+    let trace: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(traced.join("lesson-02/chunksize.trace.json")).unwrap(),
+    )
+    .unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .all(|e| e["ph"].is_string() && e["pid"].is_number() && e["tid"].is_number()),
+        "Chrome trace events"
+    );
+    let svg = std::fs::read_to_string(traced.join("lesson-02/chunksize.timeline.svg")).unwrap();
+    assert!(
+        svg.contains("<svg") && svg.contains("ms"),
+        "a timeline with a time axis"
+    );
+
+    let o = parlab(&["compare", plain.to_str().unwrap(), traced.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "tracing changed a deterministic value:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}

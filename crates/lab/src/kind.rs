@@ -311,6 +311,14 @@ impl Ctx {
         (value, timing)
     }
 
+    /// How many times [`measure`](Ctx::measure) calls its closure: the warm-up
+    /// runs, the timed repeats and, when the run is traced, the extra traced
+    /// run. A kind that counts what its closure does over all the calls (bytes
+    /// through a pipe, lock switches) divides by this.
+    pub fn runs(&self) -> u32 {
+        self.plan.warmup + self.plan.repeats.max(1) + u32::from(self.traced())
+    }
+
     /// Whether this run is traced (`--trace`, `[run] trace = true`).
     pub fn traced(&self) -> bool {
         self.tracer.is_some()

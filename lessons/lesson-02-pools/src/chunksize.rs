@@ -65,7 +65,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     // Pools are started once per (kind, workers) and reused by every chunksize;
     // each keeps the count of task frames written to it (see `settled_stats`).
     let mut pools: Vec<((Pool, usize), Started, u64)> = Vec::new();
-    let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    let runs = u64::from(ctx.runs());
     for point in points {
         let p = &point.params;
         let workers = p.workers.get();

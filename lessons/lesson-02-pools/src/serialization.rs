@@ -63,7 +63,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     // Pools by worker count, with the task frames written to each (see `settled_stats`).
     let mut started: Vec<(usize, ProcessPool, ThreadPool, u64)> = Vec::new();
     let mut series: Vec<Vec<(f64, f64)>> = vec![Vec::new(); PATHS.len()];
-    let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    let runs = u64::from(ctx.runs());
     for point in points {
         let p = &point.params;
         let workers = p.workers.get();

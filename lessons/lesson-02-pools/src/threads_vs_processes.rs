@@ -48,7 +48,7 @@ pub fn kind() -> Box<dyn lab::Kind> {
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
-    let runs = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    let runs = u64::from(ctx.runs());
     for point in points {
         let p = &point.params;
         let workers = p.workers.get();

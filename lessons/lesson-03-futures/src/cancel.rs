@@ -60,7 +60,7 @@ pub fn kind() -> Box<dyn lab::Kind> {
 
 fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
-    let passes = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    let passes = u64::from(ctx.runs());
     for point in points {
         let p = &point.params;
         let workers = p.workers.get();

@@ -43,7 +43,7 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     let mut report = Report::new();
     // One sequential baseline per distinct (downloads, latency, jitter).
     let mut sequential: BTreeMap<(u64, u64, u64), f64> = BTreeMap::new();
-    let passes = u64::from(ctx.plan.warmup + ctx.plan.repeats.max(1));
+    let passes = u64::from(ctx.runs());
     for point in points {
         let p = &point.params;
         let workers = p.workers.get();
