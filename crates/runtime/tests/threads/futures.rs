@@ -217,6 +217,7 @@ fn each_callback_runs_exactly_once_before_and_after_completion() {
             calls.lock().unwrap().push((name, outcome.ok().copied()));
         });
     }
+    assert_eq!(future.callbacks_waiting(), 2, "both wait for the task");
     gate.let_through(1);
     assert_eq!(future.result_timeout(PATIENCE), Ok(21));
     assert_eq!(
@@ -241,6 +242,7 @@ fn each_callback_runs_exactly_once_before_and_after_completion() {
         "a callback added after completion ran at once"
     );
     assert_eq!(calls.lock().unwrap().len(), 3, "and nothing ran twice");
+    assert_eq!(future.callbacks_waiting(), 0, "none is left waiting");
 }
 
 #[test]

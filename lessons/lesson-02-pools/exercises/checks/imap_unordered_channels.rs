@@ -119,3 +119,33 @@ fn items_run_on_the_workers_at_the_same_time_never_on_the_caller() {
         "items 0 and 1 never ran at the same time: 2 workers must take items in parallel"
     );
 }
+
+/// A stress run: many short rounds whose items yield a varying number of times,
+/// so the workers take items and send results in ever different interleavings.
+/// Each round, every item must come back exactly once and the receiver must end:
+/// an item taken twice or lost, or a sender kept alive, shows up here sooner or
+/// later.
+#[test]
+fn a_stress_run_returns_every_item_once_whatever_the_interleaving() {
+    for round in 0..100_u64 {
+        let workers = 1 + (round % 4) as usize;
+        let f = move |x: u64| {
+            for _ in 0..(x * 7 + round * 13) % 5 {
+                thread::yield_now();
+            }
+            x + round
+        };
+        let rx = imap_unordered(f, (0..40).collect(), workers);
+        let mut got = collect(&rx, 40);
+        got.sort_unstable();
+        let expected: Vec<(usize, u64)> = (0..40).map(|i| (i as usize, i + round)).collect();
+        assert_eq!(got, expected, "round {round}, {workers} workers");
+        assert!(
+            matches!(
+                rx.recv_timeout(WAIT),
+                Err(mpsc::RecvTimeoutError::Disconnected)
+            ),
+            "round {round}: the receiver must end once every result is sent"
+        );
+    }
+}

@@ -31,9 +31,16 @@ fn outcomes_come_in_the_order_the_futures_finish() {
         (0..3).map(|_| TaskFuture::<u32>::pending()).unzip();
     let futures = std::sync::Arc::new(futures);
     let results = run(futures.clone());
-    // Give the function time to attach its callbacks (microseconds, normally), then
-    // finish the futures in the order 2, 0, 1.
-    thread::sleep(Duration::from_millis(300));
+    // Finish the futures in the order 2, 0, 1 once the function listens to every
+    // one of them: each has a done-callback waiting. (A callback runs on the
+    // thread that finishes its future, so no sleep is needed for the order.) An
+    // answer that polls instead of attaching callbacks is given 5 s to start.
+    let listening = std::time::Instant::now();
+    while futures.iter().any(|f| f.callbacks_waiting() == 0)
+        && listening.elapsed() < Duration::from_secs(5)
+    {
+        thread::sleep(Duration::from_millis(1));
+    }
     let mut completers: Vec<_> = completers.into_iter().map(Some).collect();
     for i in [2, 0, 1] {
         completers[i].take().unwrap().set_result(10 * i as u32);
@@ -134,4 +141,49 @@ fn a_task_that_panics_while_it_waits_comes_out_as_an_error_within_10_s() {
         .expect_err("the panic is reported as an Err, not lost");
     assert_eq!(error.kind(), TaskErrorKind::Panicked, "{error}");
     assert!(got.iter().any(|(i, r)| *i == 0 && *r == Ok(7)), "{got:?}");
+}
+
+/// A stress run: sixteen futures finished by four threads at once, each after a
+/// varying number of yields, while the function is still attaching its
+/// callbacks. Every outcome must come through exactly once, with no hang,
+/// whatever the interleaving: a callback may fire on the thread that finishes
+/// its future, or at once on the thread that attaches it (a lock held around
+/// `add_done_callback` that the callback needs too deadlocks there).
+#[test]
+fn a_stress_run_reports_every_outcome_once_whatever_the_interleaving() {
+    for round in 0..50_u64 {
+        let (futures, completers): (Vec<_>, Vec<_>) =
+            (0..16).map(|_| TaskFuture::<u32>::pending()).unzip();
+        let results = run(std::sync::Arc::new(futures));
+        let mut completers: Vec<_> = completers.into_iter().enumerate().collect();
+        let finishers: Vec<_> = (0..4)
+            .map(|_| {
+                let mine: Vec<_> = completers.drain(..4).collect();
+                thread::spawn(move || {
+                    for (i, completer) in mine {
+                        for _ in 0..(round * 31 + i as u64 * 17) % 8 {
+                            thread::yield_now();
+                        }
+                        completer.set_result(i as u32);
+                    }
+                })
+            })
+            .collect();
+        let got = results.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+            panic!("round {round}: in_completion_order did not return within {PATIENCE:?}")
+        });
+        for finisher in finishers {
+            finisher.join().unwrap();
+        }
+        let mut positions: Vec<usize> = got.iter().map(|(p, _)| *p).collect();
+        positions.sort_unstable();
+        assert_eq!(
+            positions,
+            (0..16).collect::<Vec<_>>(),
+            "round {round}: every future reported exactly once"
+        );
+        for (p, outcome) in &got {
+            assert_eq!(outcome.as_ref().ok(), Some(&(*p as u32)), "round {round}");
+        }
+    }
 }
