@@ -148,26 +148,7 @@ impl Requirement {
 /// check of a [`Requirement`] (`|| on_path("mpirun")`). On Windows the name is
 /// also tried with the extensions of `PATHEXT` (`mpiexec.exe`), as the shell does.
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(program))))
-}
-
-#[cfg(unix)]
-fn executable(file: &std::path::Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn executable(file: &std::path::Path) -> bool {
-    let extensions = std::env::var("PATHEXT").unwrap_or_else(|_| ".EXE;.CMD;.BAT".into());
-    std::iter::once(file.to_path_buf())
-        .chain(
-            extensions
-                .split(';')
-                .map(|ext| file.with_extension(ext.trim_start_matches('.'))),
-        )
-        .any(|f| f.is_file())
+    lab::programs::find(program).is_some()
 }
 
 impl Entry {

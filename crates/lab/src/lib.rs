@@ -23,7 +23,7 @@
 //! trace    → measure                                   (spans, the ledger, Chrome traces)
 //! plot     → numbers                                   (SVG charts)
 //! params   → measure                                   (typed keys and ranges)
-//! numbers, measure, progress, scaling, suggest, sweep, interpreter, speedcheck
+//! numbers, measure, progress, scaling, suggest, sweep, interpreter, speedcheck, programs
 //!                                                      (import nothing from lab)
 //! ```
 
@@ -39,6 +39,7 @@ pub mod numbers;
 pub mod params;
 pub mod plot;
 pub mod predict;
+pub mod programs;
 pub mod progress;
 pub mod python;
 pub mod report;

@@ -18,7 +18,6 @@
 //! environment variables work there too.
 
 use serde::{Deserialize, Serialize};
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// How the ranks are started: the `launcher` key.
@@ -145,29 +144,7 @@ impl Flavour {
     }
 }
 
-/// The first `name` found on the search path `path` (the value of `PATH`).
-pub fn find_in(path: &OsStr, name: &str) -> Option<PathBuf> {
-    std::env::split_paths(path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-/// The first `name` found on this process's `PATH`.
-pub fn find(name: &str) -> Option<PathBuf> {
-    find_in(&std::env::var_os("PATH")?, name)
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-/// Windows: `mpiexec` is `mpiexec.exe` (MS-MPI); any file by either name will do.
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file() || path.with_extension("exe").is_file()
-}
+pub use lab::programs::{find, find_in};
 
 /// Everything that decides a launch's command line.
 #[derive(Debug, Clone)]
@@ -501,6 +478,7 @@ mod tests {
     #[test]
     #[cfg(unix)]
     fn programs_are_found_on_a_given_path_only() {
+        use std::ffi::OsStr;
         let dir = std::env::temp_dir().join(format!("lesson-08-path-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let fake = dir.join("mpirun");
