@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// The workspace root (where `configs/` is).
 pub fn root() -> PathBuf {
@@ -121,4 +122,59 @@ impl Drop for Restore {
     fn drop(&mut self) {
         std::fs::write(&self.path, &self.bytes).unwrap();
     }
+}
+
+/// One `--quick` run of every lesson's default config (`configs/<id>.toml`) this
+/// machine can run, all into one folder.
+pub struct QuickRun {
+    /// Where the results went (`<lesson>/<experiment>.json`, and the page).
+    pub dir: PathBuf,
+    /// Each lesson's id and what its run printed and returned.
+    pub outputs: Vec<(&'static str, Output)>,
+}
+
+impl QuickRun {
+    /// The output of `lesson`'s run.
+    pub fn output(&self, lesson: &str) -> &Output {
+        &self.outputs.iter().find(|(id, _)| *id == lesson).unwrap().1
+    }
+}
+
+/// Two quick runs of every config, made once for the whole test binary: the
+/// snapshot tests (configs.rs) read the first, the report, compare and merge
+/// tests (seeing_results.rs) both, since a second run must reproduce the
+/// first. The first is printed with `--redact`, as snapshots need; the second
+/// as a student sees it. Running every config a third time for the snapshots
+/// cost a fresh clone's `cargo test` about 15 s.
+///
+/// A lesson whose run fails is not an error here: each test asserts on the
+/// outputs it reads, so one failing lesson fails the tests that show it.
+pub fn quick_runs() -> &'static (QuickRun, QuickRun) {
+    static RUNS: OnceLock<(QuickRun, QuickRun)> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        // Every lesson of the registry whose requirements this machine has
+        // (lesson 08 needs MPI: without it, it is left out with a note).
+        let lessons: Vec<&'static str> = xtask::lessons::LESSONS
+            .iter()
+            .filter(|lesson| available(lesson))
+            .map(|lesson| lesson.id)
+            .collect();
+        let base = scratch("quick-runs");
+        let run = |name: &str, redact: bool| {
+            let dir = base.join(name);
+            let outputs = lessons
+                .iter()
+                .map(|id| {
+                    let config = format!("configs/{id}.toml");
+                    let mut args = vec!["run", &config, "--quick", "--out", dir.to_str().unwrap()];
+                    if redact {
+                        args.push("--redact");
+                    }
+                    (*id, parlab(&args))
+                })
+                .collect();
+            QuickRun { dir, outputs }
+        };
+        (run("a", true), run("b", false))
+    })
 }

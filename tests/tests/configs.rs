@@ -51,28 +51,24 @@ fn redact(mut json: Value) -> Value {
     json
 }
 
-/// Runs a lesson's default config with `--quick` through the driver and
-/// snapshots its table and every results file.
-fn run_and_snapshot(lesson: &str) {
-    let out = scratch(lesson);
+/// Snapshots the table a lesson's default config printed in the shared quick
+/// run (made with `--redact`) and every results file it wrote.
+fn snapshot(lesson: &str) {
+    let run = &quick_runs().0;
     let config = format!("configs/{lesson}.toml");
-    let o = parlab(&[
-        "run",
-        &config,
-        "--quick",
-        "--redact",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run.output(lesson);
     assert!(
         o.status.success(),
         "{config} failed:\n{}\n{}",
-        stdout(&o),
-        stderr(&o)
+        stdout(o),
+        stderr(o)
     );
-    insta::assert_snapshot!(format!("{lesson}.stdout"), stdout(&o));
+    insta::assert_snapshot!(format!("{lesson}.stdout"), stdout(o));
 
-    let files = files_below(&out);
+    let files: Vec<String> = files_below(&run.dir)
+        .into_iter()
+        .filter(|f| f.starts_with(&format!("{lesson}/")))
+        .collect();
     assert!(
         files.iter().any(|f| f.ends_with(".json")),
         "{config} wrote no results: {files:?}"
@@ -81,21 +77,21 @@ fn run_and_snapshot(lesson: &str) {
         assert!(!file.contains(".tmp"), "a temporary file was left: {file}");
         if file.ends_with(".json") {
             let json: Value =
-                serde_json::from_str(&std::fs::read_to_string(out.join(&file)).unwrap()).unwrap();
+                serde_json::from_str(&std::fs::read_to_string(run.dir.join(&file)).unwrap())
+                    .unwrap();
             assert_eq!(json["quick"], true);
             assert_eq!(json["config_file"], config.as_str());
             let snap = file.trim_end_matches(".json").replace('/', "__");
             insta::assert_json_snapshot!(snap, redact(json));
         }
         if file.ends_with(".svg") {
-            let svg = std::fs::read_to_string(out.join(&file)).unwrap();
+            let svg = std::fs::read_to_string(run.dir.join(&file)).unwrap();
             assert!(
                 svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
                 "{file} is a whole SVG"
             );
         }
     }
-    std::fs::remove_dir_all(&out).unwrap();
 }
 
 #[test]
@@ -104,7 +100,7 @@ fn every_lessons_default_config_matches_its_snapshots() {
     // does not hide another's; the failures are listed at the end.
     let mut failed = Vec::new();
     for lesson in LESSONS.iter().filter(|l| available(l)) {
-        let outcome = std::panic::catch_unwind(|| run_and_snapshot(lesson.id));
+        let outcome = std::panic::catch_unwind(|| snapshot(lesson.id));
         if outcome.is_err() {
             failed.push(lesson.id);
         }

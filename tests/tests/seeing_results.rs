@@ -9,38 +9,26 @@ use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Two quick runs of every lesson's config in `configs/` (those this machine can run), each in its own folder, made
-/// once for all the tests of this file.
-fn runs() -> &'static (PathBuf, PathBuf) {
-    static RUNS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    RUNS.get_or_init(|| {
-        // Every lesson of the registry whose requirements this machine has
-        // (lesson 08 needs MPI: without it, it is left out with a note).
-        let configs: Vec<String> = xtask::lessons::LESSONS
-            .iter()
-            .filter(|lesson| available(lesson))
-            .map(|lesson| format!("{}.toml", lesson.id))
-            .collect();
-        let base = scratch("seeing");
-        let dirs = (base.join("a"), base.join("b"));
-        for dir in [&dirs.0, &dirs.1] {
-            for config in &configs {
-                let config = format!("configs/{config}");
-                let o = parlab(&["run", &config, "--quick", "--out", dir.to_str().unwrap()]);
-                assert!(o.status.success(), "{config}: {}", stderr(&o));
-                let last = stdout(&o);
-                assert!(
-                    last.trim_end()
-                        .ends_with(&format!("{}/index.html", dir.display())),
-                    "a run ends by naming the page it refreshed:\n{last}"
-                );
-            }
+/// The folders of the two shared quick runs of every config (common.rs), after
+/// checking each run succeeded and ended by naming the page it refreshed.
+fn runs() -> (&'static PathBuf, &'static PathBuf) {
+    let (a, b) = quick_runs();
+    for (run, page) in [
+        (a, "<out>/index.html".to_string()),
+        (b, format!("{}/index.html", b.dir.display())),
+    ] {
+        for (lesson, o) in &run.outputs {
+            assert!(o.status.success(), "{lesson}: {}", stderr(o));
+            let last = stdout(o);
+            assert!(
+                last.trim_end().ends_with(&page),
+                "a run ends by naming the page it refreshed:\n{last}"
+            );
         }
-        dirs
-    })
+    }
+    (&a.dir, &b.dir)
 }
 
 /// `lesson/experiment` of every results file in a run's folder.
