@@ -110,7 +110,10 @@ fn on_ranks(name: &str, ranks: usize) -> Result<(), String> {
     // A check's ranks hold nothing to clean up. (Other MPIs ignore the variable.)
     let env = [
         (RANK_VAR.to_string(), name.to_string()),
-        ("OMPI_MCA_odls_base_sigkill_timeout".to_string(), "0".to_string()),
+        (
+            "OMPI_MCA_odls_base_sigkill_timeout".to_string(),
+            "0".to_string(),
+        ),
     ];
     let launched = launch::start(&settings, ranks, Transport::Default, &me, &[], &env)
         .map_err(|e| format!("with {ranks} ranks: {e:#}\n(something waits forever: a receive without its send, or a send to the wrong rank?)"))?;

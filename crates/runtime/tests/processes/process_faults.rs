@@ -59,7 +59,18 @@ static BYTE_COUNT: Task<String, u64> = Task::new("faults::byte_count", byte_coun
 
 // ---- what a run checks -------------------------------------------------------
 
-const RUNS: usize = 100;
+/// How many runs (kills) the test makes: 100, or `PARLAB_FAULT_RUNS` (the
+/// second, portable pass of platform.rs makes 25, five per load).
+fn runs() -> usize {
+    std::env::var(RUNS_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(100)
+}
+
+/// The variable that sets how many runs the test makes.
+pub(crate) const RUNS_ENV: &str = "PARLAB_FAULT_RUNS";
 /// A run that has not ended this long after its kill is a hang.
 const HANG: Duration = Duration::from_secs(10);
 /// The latest kill, after the load started.
@@ -240,9 +251,10 @@ fn killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error() -> Resu
     // The pool's spawner thread lives for good once the first pool started.
     drop(ProcessPool::new(1).map_err(|e| format!("no pool: {e}"))?);
     let threads_before = threads_in_this_process();
-    let mut latencies = Vec::with_capacity(RUNS);
+    let runs = runs();
+    let mut latencies = Vec::with_capacity(runs);
     let mut worst_per_load = [Duration::ZERO; LOADS.len()];
-    for run in 0..RUNS {
+    for run in 0..runs {
         let latency = one_run(run, &mut rng, threads_before)?;
         let worst = &mut worst_per_load[run % LOADS.len()];
         *worst = (*worst).max(latency);
@@ -254,12 +266,12 @@ fn killing_a_worker_under_load_ends_every_run_with_a_broken_pool_error() -> Resu
         .filter(|l| **l > Duration::from_secs(1))
         .count();
     println!(
-        "    {RUNS} runs, every one ended with BrokenPool; kill -> error: median {:?}, \
+        "    {runs} runs, every one ended with BrokenPool; kill -> error: median {:?}, \
          90th percentile {:?}, 99th {:?}, max {:?}; {over_a_second} over 1 s",
-        latencies[RUNS / 2],
-        latencies[RUNS * 9 / 10],
-        latencies[RUNS * 99 / 100],
-        latencies[RUNS - 1]
+        latencies[runs / 2],
+        latencies[runs * 9 / 10],
+        latencies[runs * 99 / 100],
+        latencies[runs - 1]
     );
     for (load, worst) in LOADS.iter().zip(worst_per_load) {
         println!("      worst for {load:?}: {worst:?}");
