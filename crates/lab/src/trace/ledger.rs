@@ -1,9 +1,10 @@
 //! The ledger of one traced run: where `workers × wall` seconds of worker time
 //! went, and which part of the ideal speedup each cause cost.
 //!
-//! Each thread's (or worker process's) time is counted by its innermost span —
-//! a lock wait inside a task is lock waiting, a decode inside a worker's chunk
-//! is overhead — clipped to the traced run. The parts:
+//! Each thread's (or worker process's) time is counted by its innermost span
+//! ([`segments`](super::segments)) — a lock wait inside a task is lock
+//! waiting, a decode inside a worker's chunk is overhead — clipped to the
+//! traced run. The parts:
 //!
 //! * `compute_s`: task spans (the work itself);
 //! * `serial_s`: the caller's serial part (spans a lesson marked serial);
@@ -18,7 +19,7 @@
 //! together, in proportion, to fill `workers × wall`: the
 //! [`excess`](Ledger::excess) says by how much, and the run's notes show it.
 
-use super::{Capture, State, Track};
+use super::{Capture, State, segments};
 use serde::Serialize;
 
 /// Where `workers × wall` seconds of one traced run went.
@@ -65,8 +66,8 @@ impl Ledger {
         let (a, b) = (capture.start_ns, capture.end_ns);
         let mut totals = [0.0_f64; 5];
         for track in &capture.tracks {
-            for (state, ns) in exclusive(track, a, b) {
-                totals[index(state)] += ns as f64 / 1e9;
+            for (state, start, end) in segments(track, a, b) {
+                totals[index(state)] += (end - start) as f64 / 1e9;
             }
         }
         let wall = capture.wall_s();
@@ -150,34 +151,9 @@ fn index(state: State) -> usize {
     }
 }
 
-/// Each span's time in `[a, b]` not covered by a span nested inside it.
-fn exclusive(track: &Track, a: u64, b: u64) -> Vec<(State, u64)> {
-    let mut spans: Vec<(u64, u64, State)> = track
-        .spans
-        .iter()
-        .map(|s| (s.start_ns.max(a), s.end_ns.min(b), s.state))
-        .filter(|(s, e, _)| s < e)
-        .collect();
-    // Parents first: earlier start, then the longer one.
-    spans.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
-    let mut own: Vec<u64> = spans.iter().map(|(s, e, _)| e - s).collect();
-    let mut open: Vec<usize> = Vec::new();
-    for (i, &(start, end, _)) in spans.iter().enumerate() {
-        while open.last().is_some_and(|&p| spans[p].1 <= start) {
-            open.pop();
-        }
-        if let Some(&parent) = open.last() {
-            let covered = end.min(spans[parent].1) - start;
-            own[parent] = own[parent].saturating_sub(covered);
-        }
-        open.push(i);
-    }
-    spans.iter().zip(own).map(|(s, ns)| (s.2, ns)).collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::Span;
+    use super::super::{Span, Track};
     use super::*;
     use crate::measure::Timing;
 

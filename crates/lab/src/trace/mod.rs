@@ -146,3 +146,104 @@ impl Capture {
         tracks
     }
 }
+
+/// What `track` was doing in `[a, b]`, as consecutive pieces `(state, start,
+/// end)`: each instant belongs to its innermost span, the one that started
+/// last among those still open (a lock wait inside a task is lock waiting).
+/// Instants no span covers are left out: the ledger and the timeline call them
+/// idle. The pieces are in time order and do not overlap.
+pub fn segments(track: &Track, a: u64, b: u64) -> Vec<(State, u64, u64)> {
+    let mut spans: Vec<(u64, u64, State)> = track
+        .spans
+        .iter()
+        .map(|s| (s.start_ns.max(a), s.end_ns.min(b), s.state))
+        .filter(|(s, e, _)| s < e)
+        .collect();
+    // Parents first: earlier start, then the longer one.
+    spans.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
+    let mut out: Vec<(State, u64, u64)> = Vec::new();
+    let mut emit = |state: State, from: u64, to: u64| {
+        if from >= to {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if last.0 == state && last.2 == from => last.2 = to,
+            _ => out.push((state, from, to)),
+        }
+    };
+    // The open spans, innermost last, and how far the pieces reach.
+    let mut open: Vec<(State, u64)> = Vec::new();
+    let mut t = a;
+    for (start, end, state) in spans {
+        while let Some(&(inner, until)) = open.last() {
+            if until > start {
+                break;
+            }
+            emit(inner, t, until);
+            t = t.max(until);
+            open.pop();
+        }
+        if let Some(&(inner, _)) = open.last() {
+            emit(inner, t, start);
+        }
+        t = t.max(start);
+        open.push((state, end));
+    }
+    while let Some((inner, until)) = open.pop() {
+        emit(inner, t, until);
+        t = t.max(until);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(spans: &[(State, u64, u64)]) -> Track {
+        Track {
+            name: "w".into(),
+            pid: 1,
+            tid: 1,
+            spans: spans
+                .iter()
+                .map(|&(state, start_ns, end_ns)| Span {
+                    state,
+                    start_ns,
+                    end_ns,
+                })
+                .collect(),
+            dropped: 0,
+        }
+    }
+
+    #[test]
+    fn each_instant_belongs_to_its_innermost_span_and_gaps_are_left_out() {
+        // A task 0-10 with a lock wait 2-5 inside, then a gap, then idle 12-15
+        // running past the window's end at 14.
+        let t = track(&[
+            (State::LockWait, 2, 5),
+            (State::Task, 0, 10),
+            (State::Idle, 12, 15),
+        ]);
+        assert_eq!(
+            segments(&t, 0, 14),
+            [
+                (State::Task, 0, 2),
+                (State::LockWait, 2, 5),
+                (State::Task, 5, 10),
+                (State::Idle, 12, 14),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_span_running_past_its_parent_keeps_its_own_time_once() {
+        // Siblings that overlap: the later one is innermost while it lasts.
+        let t = track(&[(State::Task, 0, 10), (State::Overhead, 5, 15)]);
+        assert_eq!(
+            segments(&t, 0, 20),
+            [(State::Task, 0, 5), (State::Overhead, 5, 15)]
+        );
+    }
+}
