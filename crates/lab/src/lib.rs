@@ -53,7 +53,7 @@ pub mod timeline;
 pub mod trace;
 pub mod traced;
 
-pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight};
+pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight, with_row_params};
 pub use measure::{Machine, Repeats, Timing};
 pub use numbers::{format_number, format_value, round, significant};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};

@@ -32,6 +32,10 @@ pub struct RunOptions {
     /// What records the spans when tracing is on (the driver's, over the
     /// runtime). Tracing without one is an error.
     pub tracer: Option<std::sync::Arc<dyn crate::trace::Tracer>>,
+    /// The rows every experiment's timeline draws (`--timeline workers=2`),
+    /// over each experiment's own `timeline`; checked against each
+    /// experiment before anything runs.
+    pub timeline: Option<crate::config::Selection>,
 }
 
 /// How a run ended.
@@ -149,6 +153,13 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         }
     };
 
+    if let Some(selection) = &opts.timeline {
+        for experiment in &selected {
+            crate::config::check_timeline(experiment, lesson, selection)
+                .map_err(anyhow::Error::msg)?;
+        }
+    }
+
     // What the selected kinds need beyond Rust, before anything runs or prints.
     let mut checked: Vec<&str> = Vec::new();
     for experiment in &selected {
@@ -261,12 +272,13 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         };
         let mut written = report::write_results(&dir, &experiment.name, &file, &report)?;
         if traced {
-            written.extend(crate::traced::write_files(
-                &dir,
-                &experiment.name,
-                &report,
-                &traced_rows,
-            )?);
+            let choice = timeline_rows(experiment, opts);
+            let (files, note) =
+                crate::traced::write_files(&dir, &experiment.name, &report, &traced_rows, &choice)?;
+            written.extend(files);
+            if let Some(note) = note {
+                report.note(note);
+            }
         }
         out.print(&report::table(&report, opts.redact));
         for note in &report.notes {
@@ -322,6 +334,29 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
     }
     outcome.stopped |= out.closed;
     Ok(outcome)
+}
+
+/// The rows an experiment's timeline draws: `--timeline`, else its own
+/// `timeline`, as the rows carry params.
+fn timeline_rows(
+    experiment: &crate::config::Experiment,
+    opts: &RunOptions,
+) -> crate::traced::TimelineRows {
+    let select = opts.timeline.as_ref().unwrap_or(&experiment.timeline);
+    crate::traced::TimelineRows {
+        select: select
+            .iter()
+            .map(|(k, values)| {
+                let values = values.iter().map(|v| crate::kind::to_json(k, v)).collect();
+                (k.clone(), values)
+            })
+            .collect(),
+        fixed: experiment
+            .fixed(opts.quick)
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::kind::to_json(k, v)))
+            .collect(),
+    }
 }
 
 /// Marks the rows whose repeats spread widely and returns the experiment's

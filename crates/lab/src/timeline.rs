@@ -243,7 +243,10 @@ mod tests {
     fn a_timeline_has_a_lane_per_worker_and_a_legend() {
         let capture = Capture {
             label: "workers = 2".into(),
-            timing: Timing::from_durations(&[std::time::Duration::from_millis(4)]),
+            covers: crate::trace::Covers::Timed(Timing::from_durations(&[
+                std::time::Duration::from_millis(4),
+            ])),
+            workers: None,
             start_ns: 0,
             end_ns: 4_000_000,
             tracks: (0..2)
@@ -338,7 +341,10 @@ mod tests {
     fn a_long_span_is_one_solid_bar() {
         let capture = Capture {
             label: "one".into(),
-            timing: Timing::from_durations(&[std::time::Duration::from_millis(10)]),
+            covers: crate::trace::Covers::Timed(Timing::from_durations(&[
+                std::time::Duration::from_millis(10),
+            ])),
+            workers: None,
             start_ns: 0,
             end_ns: 10_000_000,
             tracks: vec![Track {

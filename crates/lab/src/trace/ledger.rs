@@ -160,7 +160,10 @@ mod tests {
     fn capture(tracks: Vec<Vec<(State, u64, u64)>>, end_ns: u64) -> Capture {
         Capture {
             label: "t".into(),
-            timing: Timing::from_durations(&[std::time::Duration::from_nanos(end_ns)]),
+            covers: crate::trace::Covers::Timed(Timing::from_durations(&[
+                std::time::Duration::from_nanos(end_ns),
+            ])),
+            workers: None,
             start_ns: 0,
             end_ns,
             tracks: tracks

@@ -103,13 +103,39 @@ pub trait Tracer: Send + Sync + Debug {
     fn stop(&self) -> (u64, Vec<Track>);
 }
 
+/// Which rows of a report a traced run is the traced run of.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Covers {
+    /// The row with this timing: the measurement the run followed
+    /// ([`Ctx::measure`](crate::Ctx::measure),
+    /// [`Ctx::trace_timed`](crate::Ctx::trace_timed)).
+    Timed(Timing),
+    /// Every row whose params hold all of these values: rows that came out of
+    /// one run together, untimed ([`Ctx::trace_rows`](crate::Ctx::trace_rows)).
+    Rows(Vec<(String, serde_json::Value)>),
+}
+
+impl Covers {
+    /// Whether a row with these params and this timing is one of the rows.
+    pub fn covers(&self, params: &[(String, serde_json::Value)], timing: Option<Timing>) -> bool {
+        match self {
+            Covers::Timed(t) => timing == Some(*t),
+            Covers::Rows(want) => want
+                .iter()
+                .all(|(k, v)| params.iter().any(|(pk, pv)| pk == k && pv == v)),
+        }
+    }
+}
+
 /// One traced run: the window it ran in and every track recorded meanwhile.
 #[derive(Clone, Debug)]
 pub struct Capture {
-    /// What was measured (the label of [`Ctx::measure`](crate::Ctx::measure)).
+    /// What was run (the label of [`Ctx::measure`](crate::Ctx::measure)).
     pub label: String,
-    /// The timing of the measurement this run followed (it matches the run to its row).
-    pub timing: Timing,
+    /// The rows it is the traced run of.
+    pub covers: Covers,
+    /// The run's workers, when its rows do not say (no `workers` param).
+    pub workers: Option<usize>,
     /// When the traced run started, ns on the tracer's clock.
     pub start_ns: u64,
     /// When it ended.
