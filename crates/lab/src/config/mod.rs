@@ -268,7 +268,10 @@ workers = [1, 2]
     }
 
     fn with_timeline(line: &str) -> String {
-        SWEPT.replace("work_units = 1000\n", &format!("work_units = 1000\n{line}\n"))
+        SWEPT.replace(
+            "work_units = 1000\n",
+            &format!("work_units = 1000\n{line}\n"),
+        )
     }
 
     #[test]
@@ -287,7 +290,11 @@ workers = [1, 2]
         let e = parse_demo(&with_timeline("timeline = { wokers = 2 }")).unwrap_err();
         let at = e.at.as_ref().unwrap();
         assert_eq!((at.line, at.col, at.width), (7, 14, 6), "{e}");
-        assert!(e.message.starts_with("unknown key `wokers` in the timeline of \"one\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("unknown key `wokers` in the timeline of \"one\""),
+            "{e}"
+        );
         assert_eq!(e.help[0], "did you mean `workers`?", "{e}");
     }
 
@@ -296,9 +303,16 @@ workers = [1, 2]
         let e = parse_demo(&with_timeline("timeline = { workers = [2, 0] }")).unwrap_err();
         let at = e.at.as_ref().unwrap();
         assert_eq!((at.line, at.col), (7, 28), "{e}");
-        assert!(e.message.starts_with("bad value for `workers` in the timeline"), "{e}");
+        assert!(
+            e.message
+                .starts_with("bad value for `workers` in the timeline"),
+            "{e}"
+        );
         let e = parse_demo(&with_timeline("timeline = { workers = 8 }")).unwrap_err();
-        assert_eq!(e.message, "the timeline of \"one\" names no point of its sweep");
+        assert_eq!(
+            e.message,
+            "the timeline of \"one\" names no point of its sweep"
+        );
         assert_eq!(e.help, ["its points have `workers` = 1, 2, 4"]);
     }
 
