@@ -1,6 +1,8 @@
 //! What a traced experiment adds: a ledger on each traced row, then
-//! `<experiment>.trace.json` (Chrome trace-event format, for Perfetto) and
-//! `<experiment>.timeline.svg` beside its results.
+//! `<experiment>.trace.json` (Chrome trace-event format, for Perfetto; every
+//! traced run) and `<experiment>.timeline.svg` (the runs of the rows the
+//! experiment's `timeline = { ... }` or `--timeline` names, by default those
+//! with the most workers) beside its results.
 
 use crate::report::{Report, Row, write_atomic};
 use crate::trace::{Capture, Ledger, chrome_trace};

@@ -2,14 +2,14 @@
 //!
 //! ```toml
 //! [[experiment]]
-//! name = "strong-scaling"   # unique in the file; names the results files
-//! kind = "strong-scaling"   # a kind of the lesson (`cargo xtask list lesson-05`)
-//! python = "python3.13t"    # only on kinds with Python rows: over `[run] python`
-//! work_units = 40_000_000   # any key of the kind; the rest take their defaults
-//! timeline = { workers = 4 } # traced runs: the rows the timeline draws (see `timeline`)
-//! [experiment.sweep]        # see the `sweep` section
-//! [experiment.quick]        # see the `quick` section
-//! [experiment.predict]      # see the `predict` section
+//! name = "strong-scaling"     # unique in the file; names the results files
+//! kind = "strong-scaling"     # a kind of the lesson (`cargo xtask list lesson-05`)
+//! python = "python3.13t"      # only on kinds with Python rows: over `[run] python`
+//! work_units = 40_000_000     # any key of the kind; the rest take their defaults
+//! timeline = { workers = 4 }  # traced runs: the rows the timeline draws (see `timeline`)
+//! [experiment.sweep]          # see the `sweep` section
+//! [experiment.quick]          # see the `quick` section
+//! [experiment.predict]        # see the `predict` section
 //! ```
 //!
 //! Each experiment is read key by key in the order written, so the first problem

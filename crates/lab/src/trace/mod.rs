@@ -6,7 +6,13 @@
 //! around one extra run after the timed repeats of each
 //! [`Ctx::measure`](crate::Ctx::measure) when tracing is on (`cargo xtask run
 //! --trace`, or `[run] trace = true`). That run is not timed: the figures a row
-//! reports are untraced, and the ledger describes the traced run itself.
+//! reports are untraced, and the ledger describes the traced run itself. A
+//! kind that times its rows itself asks for that run with
+//! [`Ctx::trace_timed`](crate::Ctx::trace_timed); one whose rows come out of
+//! one untimed run together (the SNR points of a BER curve) with
+//! [`Ctx::trace_rows`](crate::Ctx::trace_rows), and those rows share its
+//! ledger. Which traced rows the timeline draws is the experiment's
+//! `timeline = { ... }` (see [`crate::traced::TimelineRows`]).
 //!
 //! What the states mean, who records them and their Python equivalents is
 //! documented once, in the runtime (`runtime::trace`).
