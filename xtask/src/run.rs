@@ -159,6 +159,8 @@ impl lab::trace::Tracer for RuntimeTracer {
                     })
                     .collect(),
                 dropped: t.dropped,
+                core_wait: runtime::trace::measures_core_wait()
+                    .then(|| t.core_wait.iter().map(|r| (r.at_ns, r.waited_ns)).collect()),
             })
             .collect();
         (end, tracks)

@@ -14,7 +14,7 @@
 //! python   → kind, report, params, measure, numbers, interpreter   (a kind's Python rows)
 //! run      → config, kind, report, progress, measure, interpreter, predict, traced
 //!                                                      (runs a checked config)
-//! traced   → report, trace, timeline                   (a traced run's ledgers and files)
+//! traced   → report, trace, timeline, measure          (a traced run's ledgers and files)
 //! config   → kind, sweep, suggest, measure, predict    (TOML to checked experiments)
 //! predict  → report, numbers                           (predicted against measured, the score)
 //! kind     → report, params, progress, measure, interpreter, trace  (what a lesson implements)

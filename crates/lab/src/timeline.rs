@@ -259,6 +259,7 @@ mod tests {
                         span(State::LockWait, 1_000_000, 2_000_000),
                     ],
                     dropped: 0,
+                    core_wait: None,
                 })
                 .collect(),
         };
@@ -285,6 +286,7 @@ mod tests {
                     span(State::Overhead, 40, 41),
                 ],
                 dropped: 0,
+                core_wait: None,
             },
             0,
             95,
@@ -353,6 +355,7 @@ mod tests {
                 tid: 1,
                 spans: vec![span(State::Task, 0, 10_000_000)],
                 dropped: 0,
+                core_wait: None,
             }],
         };
         let svg = timeline_svg("t", &[("one".into(), &capture)]).unwrap();

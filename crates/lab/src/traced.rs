@@ -49,6 +49,19 @@ pub fn attach<'a>(report: &mut Report, captures: &'a [Capture]) -> Vec<(usize, &
     if !traced.is_empty() {
         report.note("ledger: task/ser/ovh/lock/idle_% = where workers × wall went in the traced run (task, serial part, encoding and moving bytes, waiting for the lock, idle); lost = workers − speedup split into the same causes");
     }
+    let most_waited = report
+        .rows
+        .iter()
+        .filter_map(|r| r.ledger)
+        .map(|l| l.core_wait_share())
+        .fold(0.0, f64::max);
+    if most_waited >= Ledger::CORE_WAIT_SHOWN {
+        report.note(format!(
+            "core_wait_% = of the task time, the share workers were ready to run but waiting for a core (up to {:.0}% here): with more runnable threads than this machine's {} cores they take turns, and the ledger counts the turns as task time",
+            most_waited * 100.0,
+            crate::measure::logical_cores()
+        ));
+    }
     if worst_excess > 0.005 {
         report.note(format!(
             "ledger: the recorded spans exceeded workers × wall by up to {:.1}% (more threads than workers: a helping caller, a process pool's parent); those parts were scaled down to fit and idle set to 0",

@@ -118,6 +118,7 @@ mod tests {
                     },
                 ],
                 dropped: 4,
+                core_wait: None,
             }],
         };
         let v = chrome_trace(&[("workers=2".into(), &capture)]);

@@ -98,6 +98,11 @@ pub struct Track {
     pub spans: Vec<Span>,
     /// Spans its buffer threw away when full.
     pub dropped: u64,
+    /// Readings `(at_ns, waited_ns)` of how long the thread had been
+    /// runnable but waiting for a core (the runtime's, see
+    /// `runtime::trace`), in time order; `None` where the system does not
+    /// count it.
+    pub core_wait: Option<Vec<(u64, u64)>>,
 }
 
 /// Starts and stops the recording of spans (implemented by the driver over
@@ -246,6 +251,7 @@ mod tests {
                 })
                 .collect(),
             dropped: 0,
+            core_wait: None,
         }
     }
 
