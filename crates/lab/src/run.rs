@@ -32,9 +32,9 @@ pub struct RunOptions {
     /// What records the spans when tracing is on (the driver's, over the
     /// runtime). Tracing without one is an error.
     pub tracer: Option<std::sync::Arc<dyn crate::trace::Tracer>>,
-    /// The rows every experiment's timeline draws (`--timeline workers=2`),
-    /// over each experiment's own `timeline`; checked against each
-    /// experiment before anything runs.
+    /// The rows the timelines draw (`--timeline workers=2`), for the
+    /// experiments whose rows have those params, over their own `timeline`;
+    /// checked against them before anything runs.
     pub timeline: Option<crate::config::Selection>,
 }
 
@@ -153,10 +153,20 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         }
     };
 
+    // `--timeline` applies to the experiments whose rows have its params,
+    // checked as their own `timeline` is; naming a param none has is an error.
     if let Some(selection) = &opts.timeline {
-        for experiment in &selected {
+        let applies =
+            |e: &&&crate::config::Experiment| crate::config::timeline_applies(e, lesson, selection);
+        let mut any = false;
+        for experiment in selected.iter().filter(applies) {
+            any = true;
             crate::config::check_timeline(experiment, lesson, selection)
                 .map_err(anyhow::Error::msg)?;
+        }
+        if !any {
+            let first = selected.first().expect("a config has an experiment");
+            crate::config::check_timeline(first, lesson, selection).map_err(anyhow::Error::msg)?;
         }
     }
 
@@ -272,7 +282,7 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         };
         let mut written = report::write_results(&dir, &experiment.name, &file, &report)?;
         if traced {
-            let choice = timeline_rows(experiment, opts);
+            let choice = timeline_rows(experiment, lesson, opts);
             let (files, note) =
                 crate::traced::write_files(&dir, &experiment.name, &report, &traced_rows, &choice)?;
             written.extend(files);
@@ -336,13 +346,17 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
     Ok(outcome)
 }
 
-/// The rows an experiment's timeline draws: `--timeline`, else its own
-/// `timeline`, as the rows carry params.
+/// The rows an experiment's timeline draws: `--timeline` where it applies,
+/// else its own `timeline`, as the rows carry params.
 fn timeline_rows(
     experiment: &crate::config::Experiment,
+    lesson: &Lesson,
     opts: &RunOptions,
 ) -> crate::traced::TimelineRows {
-    let select = opts.timeline.as_ref().unwrap_or(&experiment.timeline);
+    let select = match &opts.timeline {
+        Some(s) if crate::config::timeline_applies(experiment, lesson, s) => s,
+        _ => &experiment.timeline,
+    };
     crate::traced::TimelineRows {
         select: select
             .iter()

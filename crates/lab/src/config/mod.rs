@@ -135,6 +135,17 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
     })
 }
 
+/// Whether the rows of `experiment` carry every param `selection` names:
+/// `--timeline` applies to those experiments of a run, and the others keep
+/// their own timeline.
+pub fn timeline_applies(experiment: &Experiment, lesson: &Lesson, selection: &Selection) -> bool {
+    let kind = lesson
+        .kind(&experiment.kind)
+        .expect("a checked experiment names a kind of its lesson");
+    let names = crate::kind::row_param_names(kind);
+    selection.iter().all(|(k, _)| names.contains(&k.as_str()))
+}
+
 /// Checks a timeline selection given on the command line (`--timeline`)
 /// against `experiment`, as its own `timeline = { ... }` is checked; `Err`
 /// says what is wrong and what would do, one line each.

@@ -14,7 +14,8 @@
 //! `[run] trace = true`) draws the rows whose params match every key, in place
 //! of the default, the rows with the most workers; a key that is set rather
 //! than swept matches the rows when its value is the one set. `cargo xtask
-//! run ... --timeline workers=1,4` does the same for every experiment of a run.
+//! run ... --timeline workers=1,4` does the same for the experiments of a run
+//! whose rows have those params.
 //!
 //! Checked here, before anything runs: the names, the values' shapes, each
 //! value of a kind's key against its range (as a sweep value is), and that
