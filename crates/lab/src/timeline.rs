@@ -6,8 +6,10 @@
 //! the bottom, idle on top), so a lane of tasks far shorter than a pixel that
 //! was 98% overhead looks 98% overhead, and a span longer than a column is a
 //! solid bar. Each instant counts for its innermost span (as in the ledger,
-//! see [`segments`]); time no span covers is idle. Neighbouring columns that
-//! stack alike are drawn as one rectangle, so a chart of long spans stays small.
+//! see [`segments`]); time no span covers is idle. Idle is the top of every
+//! stack, so a lane is painted idle and each other state drawn over it as one
+//! band (a polygon along its floor and ceiling, with corners only where it
+//! steps): a chart of long spans stays small.
 
 use crate::trace::{Capture, State, segments};
 use plotters::prelude::*;
@@ -110,33 +112,35 @@ pub fn timeline_svg(title: &str, rows: &[(String, &Capture)]) -> anyhow::Result<
         for (i, lane) in lanes.iter().enumerate() {
             let bottom = n - i as f64 - 0.5 - LANE_FILL / 2.0;
             let bins = bin(&lane.pieces, lane.wall_ns, column_ns);
-            let mut blocks: Vec<(usize, usize, [u32; 5])> = Vec::new();
-            for (c, time) in bins.iter().enumerate() {
-                let stack = stack_heights(time, lane_px);
-                match blocks.last_mut() {
-                    Some(last) if last.2 == stack && last.1 == c => last.1 = c + 1,
-                    _ => blocks.push((c, c + 1, stack)),
-                }
-            }
             let lane_ms = lane.wall_ns as f64 / 1e6;
-            let mut rects = Vec::new();
-            for (first, end, stack) in blocks {
-                let x0 = first as f64 * column_ns / 1e6;
-                let x1 = (end as f64 * column_ns / 1e6).min(lane_ms);
-                let mut y = bottom;
-                for (s, &px) in stack.iter().enumerate() {
-                    if px == 0 {
-                        continue;
-                    }
-                    let h = f64::from(px) / f64::from(lane_px) * LANE_FILL;
-                    rects.push(Rectangle::new(
-                        [(x0, y), (x1, y + h)],
-                        colour(State::ALL[s]).filled(),
-                    ));
-                    y += h;
+            let x = |column: usize| (column as f64 * column_ns / 1e6).min(lane_ms);
+            let y = |px: u32| bottom + f64::from(px) / f64::from(lane_px) * LANE_FILL;
+            // Idle is the top of every stack: the lane is painted idle, and
+            // each other state drawn over it as one band, a polygon that
+            // follows the state's floor and ceiling (in whole pixels) from
+            // column to column.
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y(0)), (lane_ms, y(lane_px))],
+                colour(State::Idle).filled(),
+            )))?;
+            let stacks: Vec<[u32; 5]> = bins.iter().map(|t| stack_heights(t, lane_px)).collect();
+            let idle = slot(State::Idle);
+            for s in (0..5).filter(|&s| s != idle) {
+                if stacks.iter().all(|stack| stack[s] == 0) {
+                    continue;
                 }
+                let edges: Vec<(u32, u32)> = stacks
+                    .iter()
+                    .map(|stack| {
+                        let floor: u32 = stack[..s].iter().sum();
+                        (floor, floor + stack[s])
+                    })
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(
+                    band(&edges, x, y),
+                    colour(State::ALL[s]).filled(),
+                )))?;
             }
-            chart.draw_series(rects)?;
         }
         for state in State::ALL {
             let c = colour(state);
@@ -157,6 +161,50 @@ pub fn timeline_svg(title: &str, rows: &[(String, &Capture)]) -> anyhow::Result<
         root.present()?;
     }
     Ok(svg)
+}
+
+/// The outline of a band whose floor and ceiling in column `c` are
+/// `edges[c]` (pixels): along the ceilings left to right, then back along the
+/// floors. Where the band is empty its floor and ceiling meet, and nothing
+/// shows.
+fn band(edges: &[(u32, u32)], x: impl Fn(usize) -> f64, y: impl Fn(u32) -> f64) -> Vec<(f64, f64)> {
+    let n = edges.len();
+    let mut points = Vec::new();
+    step_line(
+        &mut points,
+        (0..n).map(|c| (x(c), x(c + 1), edges[c].1)),
+        &y,
+    );
+    step_line(
+        &mut points,
+        (0..n).rev().map(|c| (x(c + 1), x(c), edges[c].0)),
+        &y,
+    );
+    points
+}
+
+/// Appends the corners of a step line through `steps`, each `(from, to,
+/// height)`: its two ends, and two corners where the height changes.
+fn step_line(
+    points: &mut Vec<(f64, f64)>,
+    steps: impl Iterator<Item = (f64, f64, u32)>,
+    y: &impl Fn(u32) -> f64,
+) {
+    let mut last: Option<(f64, u32)> = None;
+    for (from, to, h) in steps {
+        match last {
+            Some((_, l)) if l == h => {}
+            Some((_, l)) => {
+                points.push((from, y(l)));
+                points.push((from, y(h)));
+            }
+            None => points.push((from, y(h))),
+        }
+        last = Some((to, h));
+    }
+    if let Some((to, l)) = last {
+        points.push((to, y(l)));
+    }
 }
 
 /// Where a state sits in [`State::ALL`] (and in a column's stack, from the bottom).
@@ -361,11 +409,14 @@ mod tests {
         let svg = timeline_svg("t", &[("one".into(), &capture)]).unwrap();
         let (r, g, b) = State::Task.colour();
         let fill = format!("fill=\"#{r:02X}{g:02X}{b:02X}\"");
-        // The bar, and the legend's swatch (its series' empty rectangle aside).
-        let drawn = svg
+        // One band of four corners: a rectangle over the idle lane.
+        let bands: Vec<&str> = svg
             .lines()
-            .filter(|l| l.contains(&fill) && !l.contains("width=\"0\""))
-            .count();
-        assert_eq!(drawn, 2, "{svg}");
+            .filter(|l| l.contains("<polygon") && l.contains(&fill))
+            .collect();
+        assert_eq!(bands.len(), 1, "{svg}");
+        let points = bands[0].split("points=\"").nth(1).unwrap();
+        let corners = points.split('"').next().unwrap().split_whitespace().count();
+        assert_eq!(corners, 4, "{}", bands[0]);
     }
 }
