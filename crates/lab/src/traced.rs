@@ -239,3 +239,35 @@ pub fn write_files(
     }
     Ok((files.into_iter().map(|(p, _)| p).collect(), note))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_row_matches_every_entry_by_its_params_or_the_experiments_fixed_keys() {
+        let row = Row::new()
+            .param("impl", "rust")
+            .param("pool", "processes")
+            .param("chunksize", 1);
+        let choice = |select: Vec<(&str, Vec<Value>)>| TimelineRows {
+            select: select
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            fixed: vec![("workers".into(), json!(2))],
+        };
+        let chosen = choice(vec![
+            ("pool", vec![json!("processes")]),
+            ("chunksize", vec![json!(1.0), json!(1000)]),
+        ]);
+        assert!(chosen.matches(&row));
+        assert_eq!(chosen.label(), "pool=processes chunksize=1.0,1000");
+        assert!(!choice(vec![("pool", vec![json!("threads")])]).matches(&row));
+        // The row has no `workers`: the experiment set it to 2 for every row.
+        assert!(choice(vec![("workers", vec![json!(2)])]).matches(&row));
+        assert!(!choice(vec![("workers", vec![json!(4)])]).matches(&row));
+        assert!(!choice(vec![("seed", vec![json!(1)])]).matches(&row));
+    }
+}
