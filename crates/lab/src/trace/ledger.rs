@@ -14,11 +14,11 @@
 //!
 //! Beside them, not a sixth part: `core_wait_s`, of `compute_s`, the time a
 //! worker was runnable but not on a core (more runnable threads than cores).
-//! The runtime reads the kernel's count of that time at task boundaries
+//! The runtime reads the kernel's count of that time at span boundaries
 //! (Linux; elsewhere the field is left out); the wait between two readings is
-//! charged to the tasks in proportion to their share of the thread's busy
-//! time (task, serial, overhead) between them, and never more than that task
-//! time.
+//! charged to the tasks in proportion to their share of the thread's time
+//! that was not idle between them (task, serial, overhead, lock wait), and
+//! never more than that task time.
 //!
 //! So the parts sum to `workers × wall` by construction. When the recorded
 //! spans add up to more than `workers × wall` (the caller helping a map is one
@@ -175,8 +175,9 @@ impl Ledger {
 
 /// Of a thread's task time in `[a, b]`, the seconds it waited for a core:
 /// between each two readings `(at_ns, waited_ns)`, the growth of its wait,
-/// charged to its task pieces in proportion to their share of its busy time
-/// (task, serial, overhead) there, and at most that task time.
+/// charged to its task pieces in proportion to their share of its time there
+/// that was not idle (task, serial, overhead, lock wait), and at most that
+/// task time.
 fn waiting_in_tasks(pieces: &[(State, u64, u64)], readings: &[(u64, u64)], a: u64, b: u64) -> f64 {
     let mut total_ns = 0.0;
     for pair in readings.windows(2) {
@@ -196,8 +197,8 @@ fn waiting_in_tasks(pieces: &[(State, u64, u64)], readings: &[(u64, u64)], a: u6
                     task += overlap;
                     busy += overlap;
                 }
-                State::Serial | State::Overhead => busy += overlap,
-                State::LockWait | State::Idle => {}
+                State::Serial | State::Overhead | State::LockWait => busy += overlap,
+                State::Idle => {}
             }
         }
         if busy > 0.0 {
@@ -314,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn the_wait_for_a_core_is_charged_to_tasks_by_their_share_of_busy_time() {
+    fn the_wait_for_a_core_is_charged_to_tasks_by_their_share_of_the_time_not_idle() {
         // Two threads on one core, 1 s: each runs a task 0-0.6 s, then
         // encodes (overhead) 0.6-1 s; each waited 0.5 s for the core, read at
         // 0 and at 1 s. Of each wait, 0.6 of it falls on the task: 0.3 s.

@@ -1,12 +1,15 @@
 //! How long a thread waited for a core: readings of the kernel's count, taken
-//! at the boundaries of its task spans (see the module docs, "Waiting for a
+//! where the thread's spans start and end (see the module docs, "Waiting for a
 //! core").
 //!
 //! A reading is one system call (`pread` of `/proc/thread-self/schedstat`,
 //! about 1 µs on the course's VM), so a thread takes one at most every
 //! [`SAMPLE_EVERY_NS`]: a thread of tiny tasks pays it once per half
-//! millisecond, not once per task, and its first task after each
-//! [`take`](super::take) always gets one. Linux only; elsewhere nothing is
+//! millisecond, not once per task, and its first span after each
+//! [`take`](super::take) always gets one. Readings at span boundaries
+//! (rather than at tasks' alone) keep a wait between two readings to few
+//! states: a lock handoff's wait for a core falls in the lock wait, not in the
+//! task around it. Linux only; elsewhere nothing is
 //! read and [`measures_core_wait`] is false.
 
 /// The least time between two readings on one thread.

@@ -43,10 +43,10 @@
 //! holds the time its thread was ready to run but waiting for a core, and the
 //! ledger counts that as task time. So on Linux a thread also reads the
 //! kernel's count of that time — `run_delay`, the second number of
-//! `/proc/thread-self/schedstat` — at the start and the end of its task spans,
-//! at most once every half millisecond ([`Track::core_wait`]), and the lab
-//! turns the readings into the ledger's `core_wait_s`: of `compute_s`, the
-//! time a worker was runnable but not on a core. It is the kernel's count
+//! `/proc/thread-self/schedstat` — where its spans start and end, at most once
+//! every half millisecond ([`Track::core_wait`]), and the lab turns the
+//! readings into the ledger's `core_wait_s`: of `compute_s`, the time a worker
+//! was runnable but not on a core. It is the kernel's count
 //! rather than the thread's CPU clock because a task that sleeps (a simulated
 //! download, I/O with the lock released) is off its core too, but not waiting
 //! for one. A reading costs one system call, about 1 µs on the course's VM.
@@ -177,7 +177,7 @@ pub struct Track {
     /// Spans thrown away because the buffer was full ([`capacity`]).
     pub dropped: u64,
     /// Readings of how long the thread had waited for a core, taken at the
-    /// boundaries of its task spans (see [Waiting for a core](self#waiting-for-a-core));
+    /// boundaries of its spans (see [Waiting for a core](self#waiting-for-a-core));
     /// empty where that is not measured ([`measures_core_wait`]).
     pub core_wait: Vec<CoreWaitSample>,
 }
@@ -233,10 +233,12 @@ pub fn now_ns() -> u64 {
 }
 
 /// Records a span that ran from `start_ns` to `end_ns` on this thread, if
-/// tracing is on.
+/// tracing is on. Call it when the span ends: a core-wait reading taken here
+/// is dated `end_ns`.
 #[inline]
 pub fn record(state: State, start_ns: u64, end_ns: u64) {
     if is_enabled() {
+        core_wait::sample(end_ns);
         buffer::push(Span {
             state,
             start_ns,
@@ -252,9 +254,7 @@ pub fn span(state: State) -> SpanGuard {
     SpanGuard {
         started: is_enabled().then(|| {
             let now = now_ns();
-            if state == State::Task {
-                core_wait::sample(now);
-            }
+            core_wait::sample(now);
             (state, now)
         }),
     }
@@ -279,9 +279,7 @@ impl Drop for SpanGuard {
         if let Some((state, start)) = self.started {
             // Recorded even if tracing was turned off meanwhile: it started on.
             let end = now_ns().max(start);
-            if state == State::Task {
-                core_wait::sample(end);
-            }
+            core_wait::sample(end);
             buffer::push(Span {
                 state,
                 start_ns: start,

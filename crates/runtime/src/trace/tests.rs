@@ -127,11 +127,11 @@ fn a_process_track_gathers_what_its_chunks_sent() {
     assert_eq!(track.name, format!("worker process {pid}"));
 }
 
-/// Task spans carry readings of the thread's wait for a core where the system
-/// gives them: at the first task's start, then at most one per
+/// Spans carry readings of the thread's wait for a core where the system
+/// gives them: at the first span's start, then at most one per
 /// `SAMPLE_EVERY_NS`, in time order and never decreasing.
 #[test]
-fn task_spans_carry_core_wait_readings_where_the_system_counts_them() {
+fn spans_carry_core_wait_readings_where_the_system_counts_them() {
     let _one = lock();
     enable();
     let track = on_thread("trace-test-core-wait", || {
@@ -147,7 +147,7 @@ fn task_spans_carry_core_wait_readings_where_the_system_counts_them() {
         return;
     }
     let readings = &track.core_wait;
-    assert!(!readings.is_empty(), "the first task's start is read");
+    assert!(!readings.is_empty(), "the first span's start is read");
     assert_eq!(readings[0].at_ns, track.spans[0].start_ns);
     let first = track.spans[0].start_ns;
     let last = track.spans.last().unwrap().end_ns;
