@@ -232,3 +232,147 @@ fn a_traced_run_adds_ledgers_and_trace_files_and_reproduces_an_untraced_one() {
         stderr(&o)
     );
 }
+
+/// The two kinds that do not time their rows through `Ctx::measure` are
+/// traced too: lesson 03's `cpu-executors` (its rows are timed in rounds
+/// across the rows) and lesson 07's `ber-curve` (every SNR point of a curve
+/// comes out of one untimed executor run, so its rows share that run's
+/// ledger). Each gets its ledgers, trace and timeline from one extra run, and
+/// reproduces an untraced run's deterministic values.
+#[test]
+fn cpu_executors_and_ber_curve_are_traced_and_reproduce_an_untraced_run() {
+    let out = scratch("traced-kinds");
+    for (lesson, experiment) in [("lesson-03", "cpu-executors"), ("lesson-07", "ber-curve")] {
+        let (traced, plain) = (out.join("traced"), out.join("plain"));
+        for (dir, extra) in [(&traced, Some("--trace")), (&plain, None)] {
+            let mut args = vec![
+                "run",
+                lesson,
+                "--quick",
+                "--only",
+                experiment,
+                "--out",
+                dir.to_str().unwrap(),
+            ];
+            args.extend(extra);
+            let o = parlab(&args);
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+        let file = |suffix: &str| traced.join(format!("{lesson}/{experiment}{suffix}"));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file(".json")).unwrap()).unwrap();
+        let rows: Vec<_> = json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["params"]["impl"] == "rust")
+            .collect();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let ledger = &row["ledger"];
+            assert!(
+                ledger["compute_s"].as_f64().is_some_and(|v| v > 0.0)
+                    && ledger["idle_s"].as_f64().is_some_and(|v| v >= 0.0),
+                "{experiment}: every Rust row has a ledger with its tasks in it: {row}"
+            );
+        }
+        let trace: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file(".trace.json")).unwrap()).unwrap();
+        assert!(
+            trace["traceEvents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["ph"] == "X" && e["name"] == "task"),
+            "{experiment}: the trace holds task spans"
+        );
+        let svg = std::fs::read_to_string(file(".timeline.svg")).unwrap();
+        assert!(svg.contains("<svg"), "{experiment}: a timeline");
+
+        let o = parlab(&["compare", plain.to_str().unwrap(), traced.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "{experiment}: tracing changed a deterministic value:\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+}
+
+/// `timeline = { ... }` in an experiment (here written into a copy of lesson
+/// 02's config) draws the rows it names instead of those with the most
+/// workers; `--timeline` does the same from the command line, and one that
+/// names no traced row draws the default with a note that says so.
+#[test]
+fn a_traced_run_draws_the_timeline_rows_it_is_told_to() {
+    let out = scratch("timeline-rows");
+    let config = std::fs::read_to_string(root().join("configs/lesson-02.toml")).unwrap();
+    let marker = "name = \"chunksize\"\nkind = \"chunksize\"\n";
+    assert!(
+        config.contains(marker),
+        "lesson-02 has a chunksize experiment"
+    );
+    let config = config.replace(
+        marker,
+        &format!("{marker}timeline = {{ pool = \"processes\", chunksize = 1 }}\n"),
+    );
+    let path = out.join("chosen.toml");
+    std::fs::write(&path, config).unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let dir = out.join(name);
+        let mut args = vec![
+            "run",
+            path.to_str().unwrap(),
+            "--quick",
+            "--only",
+            "chunksize",
+            "--trace",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = parlab(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let svg = std::fs::read_to_string(dir.join("lesson-02/chunksize.timeline.svg")).unwrap();
+        (svg, stdout(&o))
+    };
+
+    let (svg, _) = run("from-config", &[]);
+    assert!(
+        svg.contains("pool=processes chunksize=1"),
+        "the chosen row is drawn"
+    );
+    assert!(
+        !svg.contains("pool=threads"),
+        "only the chosen row is drawn"
+    );
+
+    let (svg, _) = run("from-the-command-line", &["--timeline", "pool=threads"]);
+    assert!(svg.contains("pool=threads") && !svg.contains("pool=processes"));
+
+    // The Python rows are not traced: no traced row has impl=python.
+    let (svg, text) = run("none-traced", &["--timeline", "impl=python"]);
+    assert!(
+        text.contains("timeline: no traced row has impl=python"),
+        "{text}"
+    );
+    assert!(svg.contains("<svg"), "the default is drawn instead");
+
+    let o = parlab(&[
+        "run",
+        "lesson-02",
+        "--quick",
+        "--only",
+        "chunksize",
+        "--trace",
+        "--timeline",
+        "wrokers=2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown param `wrokers`")
+            && stderr(&o).contains("did you mean `workers`?"),
+        "{}",
+        stderr(&o)
+    );
+}

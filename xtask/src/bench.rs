@@ -17,6 +17,7 @@ pub fn bench(
         out: out.unwrap_or_else(|| crate::workspace_root().join("results")),
         redact: false,
         trace: false,
+        timeline: None,
         tracer: Some(crate::run::tracer()),
     };
     let outcome = lab::run::run(&config, &lessons[0], &opts)?;

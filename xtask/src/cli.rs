@@ -135,6 +135,12 @@ pub struct RunArgs {
     /// <experiment>.timeline.svg beside the results. `[run] trace = true` does the same.
     #[arg(long)]
     pub trace: bool,
+    /// With --trace: the rows each timeline draws, by their params (repeat for more):
+    /// `--timeline workers=1,4 --timeline pool=processes`. For the experiments whose rows
+    /// have those params, over their own `timeline = { ... }`; the default is the rows
+    /// with the most workers.
+    #[arg(long, value_name = "PARAM=VALUES")]
+    pub timeline: Vec<String>,
     /// Print `~` for values that vary between runs (used by the snapshot tests).
     #[arg(long, hide = true)]
     pub redact: bool,

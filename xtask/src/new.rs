@@ -103,6 +103,7 @@ pub fn new(
                 }
             }
         }
+        timeline_line(&mut text, base);
         if let Some(b) = base {
             if !b.sweep.is_empty() {
                 let _ = writeln!(text, "[experiment.sweep]");
@@ -132,6 +133,24 @@ pub fn new(
     say!("wrote {}", crate::shown(&path));
     say!("run it: cargo xtask run {}", crate::shown(&path));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `timeline = { ... }`, commented: which rows a traced run's timeline draws.
+/// A key of the experiment, so it comes before its tables.
+fn timeline_line(text: &mut String, base: Option<&lab::config::Experiment>) {
+    let axis = base.and_then(|b| {
+        b.sweep
+            .iter()
+            .find(|(k, _)| k == "workers")
+            .or(b.sweep.first())
+    });
+    if let Some((key, values)) = axis {
+        let _ = writeln!(
+            text,
+            "# timeline = {{ {key} = {} }}   # with --trace: the rows the timeline draws (default: the most workers)",
+            values[0]
+        );
+    }
 }
 
 /// `[experiment.predict]`, commented: what can be predicted, at which params.

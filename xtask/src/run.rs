@@ -36,6 +36,18 @@ pub fn run(args: RunArgs) -> ExitCode {
         .iter()
         .find(|l| l.id == config.lesson)
         .expect("the config names a known lesson");
+    let timeline = match timeline_selection(&args.timeline) {
+        Ok(selection) => selection,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if timeline.is_some() && !args.trace && !config.trace {
+        eprintln!(
+            "warning: --timeline chooses the rows of a traced run's timeline; add --trace (or `trace = true` under [run]) to draw one"
+        );
+    }
     stop_on_ctrl_c();
     let opts = lab::run::RunOptions {
         quick: args.quick,
@@ -43,6 +55,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         out: args.out.unwrap_or_else(|| workspace_root().join("results")),
         redact: args.redact,
         trace: args.trace,
+        timeline,
         tracer: Some(tracer()),
     };
     let result = lab::run::run(&config, lesson, &opts);
@@ -65,6 +78,44 @@ pub fn run(args: RunArgs) -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// `--timeline workers=1,4 --timeline pool=processes`: each a param and its
+/// values, numbers and booleans as TOML reads them, anything else a string.
+fn timeline_selection(args: &[String]) -> Result<Option<lab::config::Selection>, String> {
+    if args.is_empty() {
+        return Ok(None);
+    }
+    let mut selection = lab::config::Selection::new();
+    for arg in args {
+        let Some((key, values)) = arg.split_once('=') else {
+            return Err(format!(
+                "--timeline {arg}: write a param and its values, e.g. --timeline workers=1,4"
+            ));
+        };
+        let key = key.trim();
+        let values: Vec<toml::Value> = values
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                toml::from_str::<toml::Table>(&format!("v = {v}"))
+                    .ok()
+                    .and_then(|mut t| t.remove("v"))
+                    .unwrap_or_else(|| toml::Value::String(v.to_string()))
+            })
+            .collect();
+        if key.is_empty() || values.is_empty() {
+            return Err(format!(
+                "--timeline {arg}: write a param and its values, e.g. --timeline workers=1,4"
+            ));
+        }
+        match selection.iter_mut().find(|(k, _)| k == key) {
+            Some((_, known)) => known.extend(values),
+            None => selection.push((key.to_string(), values)),
+        }
+    }
+    Ok(Some(selection))
 }
 
 /// The runtime's tracing, as the harness asks for it (see `runtime::trace`).
@@ -108,6 +159,8 @@ impl lab::trace::Tracer for RuntimeTracer {
                     })
                     .collect(),
                 dropped: t.dropped,
+                core_wait: runtime::trace::measures_core_wait()
+                    .then(|| t.core_wait.iter().map(|r| (r.at_ns, r.waited_ns)).collect()),
             })
             .collect();
         (end, tracks)

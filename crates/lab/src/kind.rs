@@ -83,6 +83,24 @@ pub trait Kind: Send + Sync {
     fn python(&self) -> Option<&'static crate::interpreter::Script> {
         None
     }
+    /// The params its rows carry besides its keys: the names of its variants
+    /// (`lock = "none"` beside `lock = "gil"`), set with [`with_row_params`].
+    /// `impl`, which Python rows add, is not listed here.
+    fn row_params(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The names a row of `kind` may carry as params: its keys, the params its
+/// rows add ([`Kind::row_params`]), and `impl` when it has Python rows. What
+/// an experiment's `timeline = { ... }` may name.
+pub fn row_param_names(kind: &dyn Kind) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = kind.keys().iter().map(|k| k.name).collect();
+    names.extend(kind.row_params());
+    if kind.python().is_some() {
+        names.push("impl");
+    }
+    names
 }
 
 /// A sweep point with its params typed.
@@ -130,6 +148,48 @@ struct Preflighted {
     check: fn() -> Result<(), String>,
 }
 
+/// A kind whose rows carry params besides its keys, named in `params` (see
+/// [`Kind::row_params`]): a variant's name, such as `lock` for the rows with
+/// and without the interpreter lock.
+pub fn with_row_params(kind: Box<dyn Kind>, params: &'static [&'static str]) -> Box<dyn Kind> {
+    Box::new(WithRowParams { kind, params })
+}
+
+struct WithRowParams {
+    kind: Box<dyn Kind>,
+    params: &'static [&'static str],
+}
+
+impl Kind for WithRowParams {
+    fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+    fn about(&self) -> &'static str {
+        self.kind.about()
+    }
+    fn keys(&self) -> Vec<KeyDoc> {
+        self.kind.keys()
+    }
+    fn defaults(&self) -> toml::Table {
+        self.kind.defaults()
+    }
+    fn check(&self, table: &toml::Table) -> Result<(), KeyError> {
+        self.kind.check(table)
+    }
+    fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report> {
+        self.kind.run(ctx, points)
+    }
+    fn preflight(&self) -> Result<(), String> {
+        self.kind.preflight()
+    }
+    fn python(&self) -> Option<&'static crate::interpreter::Script> {
+        self.kind.python()
+    }
+    fn row_params(&self) -> &'static [&'static str] {
+        self.params
+    }
+}
+
 impl Kind for Preflighted {
     fn name(&self) -> &'static str {
         self.kind.name()
@@ -151,6 +211,12 @@ impl Kind for Preflighted {
     }
     fn preflight(&self) -> Result<(), String> {
         (self.check)()
+    }
+    fn python(&self) -> Option<&'static crate::interpreter::Script> {
+        self.kind.python()
+    }
+    fn row_params(&self) -> &'static [&'static str] {
+        self.kind.row_params()
     }
 }
 
@@ -214,7 +280,9 @@ impl<P: Params> Kind for TypedKind<P> {
     }
 }
 
-fn to_json(key: &str, value: &toml::Value) -> serde_json::Value {
+/// A param's value as a row carries it (`workers = "all"` is this machine's
+/// core count).
+pub(crate) fn to_json(key: &str, value: &toml::Value) -> serde_json::Value {
     if key == "workers" && value.as_str() == Some("all") {
         return crate::measure::logical_cores().into();
     }
@@ -272,34 +340,65 @@ impl Ctx {
     /// When the run is traced, one more run follows the timed ones, traced and
     /// not timed: its spans become the row's ledger, its trace and its timeline
     /// (see [`crate::trace`]).
-    pub fn measure<T>(&self, label: &str, f: impl FnMut() -> T) -> (T, Timing) {
+    pub fn measure<T>(&self, label: &str, mut f: impl FnMut() -> T) -> (T, Timing) {
         self.status.set_message(label.to_string());
-        let result = match &self.tracer {
-            None => crate::measure::measure(self.plan, f),
-            Some(tracer) => self.measure_traced(label, tracer.as_ref(), f),
+        let (value, timing) = crate::measure::measure(self.plan, &mut f);
+        // The row's timing is the untraced repeats' alone, so tracing changes
+        // no figure of the table (a traced run of many small process-pool
+        // tasks is several times slower); the ledger and the trace files come
+        // from the extra run.
+        let value = if self.traced() {
+            drop(value); // not kept beside the traced run's
+            self.trace_timed(label, timing, f)
+                .expect("the run is traced")
+        } else {
+            value
         };
         self.status.inc(1);
-        result
+        (value, timing)
     }
 
-    /// [`crate::measure::measure`], then one more run, traced and not timed.
-    /// The row's timing is the untraced repeats' alone, so tracing changes no
-    /// figure of the table (a traced run of many small process-pool tasks is
-    /// several times slower); the ledger and the trace files come from the
-    /// extra run.
-    fn measure_traced<T>(
+    /// For a kind that times its runs itself (in rounds across its rows, say):
+    /// when the run is traced, runs `f` once more, traced and not timed, as
+    /// the traced run of the row whose timing is `timing`, and returns its
+    /// value. When it is not traced, returns `None` without calling `f`.
+    /// [`measure`](Ctx::measure) calls this after its repeats.
+    pub fn trace_timed<T>(&self, label: &str, timing: Timing, f: impl FnOnce() -> T) -> Option<T> {
+        self.trace_once(label, crate::trace::Covers::Timed(timing), None, f)
+    }
+
+    /// For rows that come out of one untimed run together (every SNR point
+    /// of one BER curve): when the run is traced, runs `f` once more, traced,
+    /// as the traced run of every row whose params hold all of `rows`' params,
+    /// on `workers` workers (the ledger's `workers × wall`), and returns its
+    /// value. When it is not traced, returns `None` without calling `f`. Each
+    /// of those rows gets the run's ledger, since each came out of that run.
+    pub fn trace_rows<T>(
         &self,
         label: &str,
-        tracer: &dyn crate::trace::Tracer,
-        mut f: impl FnMut() -> T,
-    ) -> (T, Timing) {
-        let (_, timing) = crate::measure::measure(self.plan, &mut f);
+        rows: &Row,
+        workers: usize,
+        f: impl FnOnce() -> T,
+    ) -> Option<T> {
+        let covers = crate::trace::Covers::Rows(rows.params.0.clone());
+        self.trace_once(label, covers, Some(workers), f)
+    }
+
+    fn trace_once<T>(
+        &self,
+        label: &str,
+        covers: crate::trace::Covers,
+        workers: Option<usize>,
+        f: impl FnOnce() -> T,
+    ) -> Option<T> {
+        let tracer = self.tracer.as_ref()?;
         let start_ns = tracer.start();
         let value = std::hint::black_box(f());
         let (end_ns, tracks) = tracer.stop();
         let capture = crate::trace::Capture {
             label: label.to_string(),
-            timing,
+            covers,
+            workers,
             start_ns,
             end_ns,
             tracks,
@@ -308,7 +407,7 @@ impl Ctx {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(capture);
-        (value, timing)
+        Some(value)
     }
 
     /// How many times [`measure`](Ctx::measure) calls its closure: the warm-up

@@ -14,7 +14,7 @@
 //! python   → kind, report, params, measure, numbers, interpreter   (a kind's Python rows)
 //! run      → config, kind, report, progress, measure, interpreter, predict, traced
 //!                                                      (runs a checked config)
-//! traced   → report, trace, timeline                   (a traced run's ledgers and files)
+//! traced   → report, trace, timeline, measure          (a traced run's ledgers and files)
 //! config   → kind, sweep, suggest, measure, predict    (TOML to checked experiments)
 //! predict  → report, numbers                           (predicted against measured, the score)
 //! kind     → report, params, progress, measure, interpreter, trace  (what a lesson implements)
@@ -53,7 +53,7 @@ pub mod timeline;
 pub mod trace;
 pub mod traced;
 
-pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight};
+pub use kind::{Ctx, KeyError, Kind, Lesson, Typed, kind, with_preflight, with_row_params};
 pub use measure::{Machine, Repeats, Timing};
 pub use numbers::{format_number, format_value, round, significant};
 pub use params::{Check, Invalid, KeyDoc, Params, Workers, at_least, between};

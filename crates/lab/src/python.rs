@@ -315,6 +315,12 @@ impl Kind for WithScript {
     fn python(&self) -> Option<&'static Script> {
         Some(self.script)
     }
+    fn preflight(&self) -> Result<(), String> {
+        self.inner.preflight()
+    }
+    fn row_params(&self) -> &'static [&'static str] {
+        self.inner.row_params()
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub struct RunOptions {
     /// What records the spans when tracing is on (the driver's, over the
     /// runtime). Tracing without one is an error.
     pub tracer: Option<std::sync::Arc<dyn crate::trace::Tracer>>,
+    /// The rows the timelines draw (`--timeline workers=2`), for the
+    /// experiments whose rows have those params, over their own `timeline`;
+    /// checked against them before anything runs.
+    pub timeline: Option<crate::config::Selection>,
 }
 
 /// How a run ended.
@@ -149,6 +153,23 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         }
     };
 
+    // `--timeline` applies to the experiments whose rows have its params,
+    // checked as their own `timeline` is; naming a param none has is an error.
+    if let Some(selection) = &opts.timeline {
+        let applies =
+            |e: &&&crate::config::Experiment| crate::config::timeline_applies(e, lesson, selection);
+        let mut any = false;
+        for experiment in selected.iter().filter(applies) {
+            any = true;
+            crate::config::check_timeline(experiment, lesson, selection)
+                .map_err(anyhow::Error::msg)?;
+        }
+        if !any {
+            let first = selected.first().expect("a config has an experiment");
+            crate::config::check_timeline(first, lesson, selection).map_err(anyhow::Error::msg)?;
+        }
+    }
+
     // What the selected kinds need beyond Rust, before anything runs or prints.
     let mut checked: Vec<&str> = Vec::new();
     for experiment in &selected {
@@ -261,12 +282,13 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
         };
         let mut written = report::write_results(&dir, &experiment.name, &file, &report)?;
         if traced {
-            written.extend(crate::traced::write_files(
-                &dir,
-                &experiment.name,
-                &report,
-                &traced_rows,
-            )?);
+            let choice = timeline_rows(experiment, lesson, opts);
+            let (files, note) =
+                crate::traced::write_files(&dir, &experiment.name, &report, &traced_rows, &choice)?;
+            written.extend(files);
+            if let Some(note) = note {
+                report.note(note);
+            }
         }
         out.print(&report::table(&report, opts.redact));
         for note in &report.notes {
@@ -322,6 +344,33 @@ pub fn run(config: &Config, lesson: &Lesson, opts: &RunOptions) -> anyhow::Resul
     }
     outcome.stopped |= out.closed;
     Ok(outcome)
+}
+
+/// The rows an experiment's timeline draws: `--timeline` where it applies,
+/// else its own `timeline`, as the rows carry params.
+fn timeline_rows(
+    experiment: &crate::config::Experiment,
+    lesson: &Lesson,
+    opts: &RunOptions,
+) -> crate::traced::TimelineRows {
+    let select = match &opts.timeline {
+        Some(s) if crate::config::timeline_applies(experiment, lesson, s) => s,
+        _ => &experiment.timeline,
+    };
+    crate::traced::TimelineRows {
+        select: select
+            .iter()
+            .map(|(k, values)| {
+                let values = values.iter().map(|v| crate::kind::to_json(k, v)).collect();
+                (k.clone(), values)
+            })
+            .collect(),
+        fixed: experiment
+            .fixed(opts.quick)
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::kind::to_json(k, v)))
+            .collect(),
+    }
 }
 
 /// Marks the rows whose repeats spread widely and returns the experiment's

@@ -66,6 +66,7 @@ kind = "behave"
         redact: true,
         trace: false,
         tracer: None,
+        timeline: None,
     };
     let outcome = lab::run::run(&config, &lessons[0], &opts).unwrap();
     assert_eq!(

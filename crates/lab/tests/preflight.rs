@@ -55,6 +55,7 @@ fn options(out: &std::path::Path, only: Option<&str>) -> lab::run::RunOptions {
         redact: true,
         trace: false,
         tracer: None,
+        timeline: None,
     }
 }
 

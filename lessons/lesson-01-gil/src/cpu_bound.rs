@@ -35,13 +35,16 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::python::with_script(
-        lab::kind::<Params>(
-            "cpu-bound",
-            "CPU-bound interpreted tasks on threads sharing one interpreter lock: the threads take turns, so no speedup.",
-            run,
+    lab::with_row_params(
+        lab::python::with_script(
+            lab::kind::<Params>(
+                "cpu-bound",
+                "CPU-bound interpreted tasks on threads sharing one interpreter lock: the threads take turns, so no speedup.",
+                run,
+            ),
+            &crate::python::THREADS,
         ),
-        &crate::python::THREADS,
+        &["lock"],
     )
 }
 

@@ -44,13 +44,16 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::python::with_script(
-        lab::kind::<Params>(
-            "free-threaded",
-            "The cpu-bound work with no global lock (python3.13t): real speedup, paid for by atomic reference counting on every step.",
-            run,
+    lab::with_row_params(
+        lab::python::with_script(
+            lab::kind::<Params>(
+                "free-threaded",
+                "The cpu-bound work with no global lock (python3.13t): real speedup, paid for by atomic reference counting on every step.",
+                run,
+            ),
+            &crate::python::THREADS,
         ),
-        &crate::python::THREADS,
+        &["build"],
     )
 }
 

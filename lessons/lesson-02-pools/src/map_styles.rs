@@ -42,10 +42,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "map-styles",
-        "map, starmap, imap, imap_unordered and apply_async on one workload: the same results, in different orders, at different times.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "map-styles",
+            "map, starmap, imap, imap_unordered and apply_async on one workload: the same results, in different orders, at different times.",
+            run,
+        ),
+        &["style"],
     )
 }
 

@@ -46,13 +46,16 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::python::with_script(
-        lab::kind::<Params>(
-            "serialization",
-            "A payload of f64, from bytes to tens of MB, to a worker process against an in-process hand-off: bytes on the wire, time, MB/s.",
-            run,
+    lab::with_row_params(
+        lab::python::with_script(
+            lab::kind::<Params>(
+                "serialization",
+                "A payload of f64, from bytes to tens of MB, to a worker process against an in-process hand-off: bytes on the wire, time, MB/s.",
+                run,
+            ),
+            &SERIALIZATION,
         ),
-        &SERIALIZATION,
+        &["path"],
     )
 }
 

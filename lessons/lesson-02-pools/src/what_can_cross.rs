@@ -65,10 +65,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "what-can-cross",
-        "What a process pool refuses (an unregistered task, a closure, data that cannot be serialized) and the message each gets.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "what-can-cross",
+            "What a process pool refuses (an unregistered task, a closure, data that cannot be serialized) and the message each gets.",
+            run,
+        ),
+        &["what"],
     )
 }
 

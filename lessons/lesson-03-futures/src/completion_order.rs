@@ -25,10 +25,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "completion-order",
-        "Results in submission order vs as_completed: the order tasks finish in, and the time to the first result.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "completion-order",
+            "Results in submission order vs as_completed: the order tasks finish in, and the time to the first result.",
+            run,
+        ),
+        &["collect"],
     )
 }
 

@@ -49,28 +49,34 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     // busy with something else slows every row a little instead of one row a
     // lot: the speedups compare rows, and this keeps the comparison fair.
     let rounds = ctx.plan.warmup + ctx.plan.repeats.max(1);
-    let total: u64 = points.iter().map(|p| p.params.tasks).sum::<u64>() * u64::from(rounds);
+    // A traced run (--trace) runs each row once more, traced and untimed.
+    let runs = u64::from(rounds + u32::from(ctx.traced()));
+    let total: u64 = points.iter().map(|p| p.params.tasks).sum::<u64>() * runs;
     let bar = ctx.bar(total, "cpu-executors");
+    // One run of a row: start the executor, submit every task, collect them
+    // as they complete, shut it down.
+    let run_once = |p: &Params| -> anyhow::Result<u64> {
+        let workers = p.workers.get();
+        bar.set_message(format!("{} × {workers}", p.executor.name()));
+        // Starting the executor is part of the cost, as in `with ProcessPoolExecutor() as ex:`.
+        p.executor.with(workers, |executor| {
+            let futures: Vec<_> = (0..p.tasks)
+                .map(|t| executor.lock_bound(t, p.steps_per_task))
+                .collect();
+            let mut sum = 0_u64;
+            for future in as_completed(futures, None) {
+                sum = sum.wrapping_add(future?.into_result()?);
+                bar.inc(1);
+            }
+            Ok(sum)
+        })
+    };
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); points.len()];
     let mut sums: Vec<u64> = vec![0; points.len()];
     for round in 0..rounds {
         for (i, point) in points.iter().enumerate() {
-            let p = &point.params;
-            let workers = p.workers.get();
-            bar.set_message(format!("{} × {workers}", p.executor.name()));
             let start = Instant::now();
-            // Starting the executor is part of the cost, as in `with ProcessPoolExecutor() as ex:`.
-            let sum = p.executor.with(workers, |executor| {
-                let futures: Vec<_> = (0..p.tasks)
-                    .map(|t| executor.lock_bound(t, p.steps_per_task))
-                    .collect();
-                let mut sum = 0_u64;
-                for future in as_completed(futures, None) {
-                    sum = sum.wrapping_add(future?.into_result()?);
-                    bar.inc(1);
-                }
-                Ok(sum)
-            })?;
+            let sum = run_once(&point.params)?;
             let elapsed = start.elapsed();
             if round >= ctx.plan.warmup {
                 times[i].push(elapsed);
@@ -78,11 +84,19 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             sums[i] = sum;
         }
     }
+    let timings: Vec<Timing> = times.iter().map(|t| Timing::from_durations(t)).collect();
+    for ((point, timing), &sum) in points.iter().zip(&timings).zip(&sums) {
+        let p = &point.params;
+        let label = format!("{} × {}", p.executor.name(), p.workers.get());
+        if let Some(traced) = ctx.trace_timed(&label, *timing, || run_once(p)) {
+            anyhow::ensure!(traced? == sum, "{label}: the traced run's checksum differs");
+        }
+    }
     bar.finish_and_clear();
 
     let mut report = Report::new();
     let mut checksums = std::collections::BTreeMap::new();
-    for ((point, sum), times) in points.iter().zip(sums).zip(times) {
+    for ((point, sum), timing) in points.iter().zip(sums).zip(timings) {
         let p = &point.params;
         // Every row of the same work must agree, whatever ran it.
         let first = *checksums.entry((p.tasks, p.steps_per_task)).or_insert(sum);
@@ -92,7 +106,6 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
             p.executor.name(),
             p.workers
         );
-        let timing = Timing::from_durations(&times);
         report.push(rust_row(
             point
                 .row()

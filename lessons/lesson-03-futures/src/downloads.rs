@@ -27,10 +27,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "downloads",
-        "I/O-bound downloads submitted to a thread executor and collected as they complete, against one after another.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "downloads",
+            "I/O-bound downloads submitted to a thread executor and collected as they complete, against one after another.",
+            run,
+        ),
+        &["executor"],
     )
 }
 

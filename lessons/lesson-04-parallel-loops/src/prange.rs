@@ -22,10 +22,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "prange",
-        "Row-wise log-sum-exp of a matrix: a plain loop, rayon par_iter (prange) and Parallel; speedup over the plain loop.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "prange",
+            "Row-wise log-sum-exp of a matrix: a plain loop, rayon par_iter (prange) and Parallel; speedup over the plain loop.",
+            run,
+        ),
+        &["variant"],
     )
 }
 

@@ -45,10 +45,13 @@ pub const MODES: [&str; 6] = [
 ];
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "shared-vs-copied",
-        "A large read-only array for every task: shared by threads, copied per task, serialized to processes, or memory-mapped; time and peak memory.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "shared-vs-copied",
+            "A large read-only array for every task: shared by threads, copied per task, serialized to processes, or memory-mapped; time and peak memory.",
+            run,
+        ),
+        &["mode"],
     )
 }
 

@@ -29,10 +29,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "beyond-this-machine",
-        "Speedup up to 1024 workers, simulated from measured task costs and the measured serial part, beside Amdahl.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "beyond-this-machine",
+            "Speedup up to 1024 workers, simulated from measured task costs and the measured serial part, beside Amdahl.",
+            run,
+        ),
+        &["source", "workers"],
     )
 }
 

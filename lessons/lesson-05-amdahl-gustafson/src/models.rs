@@ -17,10 +17,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "models",
-        "Amdahl's and Gustafson's speedup over P and the serial fraction s, with the limit 1/s.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "models",
+            "Amdahl's and Gustafson's speedup over P and the serial fraction s, with the limit 1/s.",
+            run,
+        ),
+        &["serial_fraction", "workers"],
     )
 }
 

@@ -41,10 +41,13 @@ lab::params! {
 }
 
 pub fn kind() -> Box<dyn lab::Kind> {
-    lab::kind::<Params>(
-        "same-seed-mistake",
-        "Every worker seeded alike vs the chapter's seed + i vs independent streams: estimate, RMS error, effective samples.",
-        run,
+    lab::with_row_params(
+        lab::kind::<Params>(
+            "same-seed-mistake",
+            "Every worker seeded alike vs the chapter's seed + i vs independent streams: estimate, RMS error, effective samples.",
+            run,
+        ),
+        &["seeding"],
     )
 }
 

@@ -350,6 +350,23 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
         })?;
         bar.finish_and_clear();
 
+        // Traced (--trace): the curve once more, untimed; every Rust row of
+        // the curve (its swept keys but ebn0_db) shares that run's ledger.
+        let mut rows_of_curve = rust_row(points[members[0]].row());
+        rows_of_curve.params.0.retain(|(k, _)| k != "ebn0_db");
+        let traced = ctx.trace_rows(&label, &rows_of_curve, *workers, || {
+            let bar = ctx.bar(ebn0s.len() as u64, &format!("{label}, traced"));
+            let curve = simulate_curve(plan, &ebn0s, *workers, *order, |_, _| bar.inc(1));
+            bar.finish_and_clear();
+            curve
+        });
+        if let Some(traced) = traced {
+            anyhow::ensure!(
+                traced?.points == curve.points,
+                "the traced run of {label} simulated other points"
+            );
+        }
+
         for (k, &i) in members.iter().enumerate() {
             let p = &curve.points[k];
             total_bits += p.bits;
@@ -447,6 +464,9 @@ fn run(ctx: &Ctx, points: &[Typed<Params>]) -> anyhow::Result<Report> {
     report.note("ber follows theory down the curve: sigmas is (ber − theory) / standard error, and stays within ±4 where there are 100 errors or more");
     report.note("the rows are the same for any workers, threads_per_point and order: each point draws from its own stream family, chunk by chunk; only point_ms and done_order change");
     report.note("as_completed hands points back as they finish: the cheap low-SNR points first, the costly high-SNR ones last");
+    if ctx.traced() {
+        report.note("ledger: the SNR points of a curve ran together, on one executor, so each row shows the ledger of its curve's run");
+    }
     Ok(report)
 }
 

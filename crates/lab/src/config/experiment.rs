@@ -2,13 +2,14 @@
 //!
 //! ```toml
 //! [[experiment]]
-//! name = "strong-scaling"   # unique in the file; names the results files
-//! kind = "strong-scaling"   # a kind of the lesson (`cargo xtask list lesson-05`)
-//! python = "python3.13t"    # only on kinds with Python rows: over `[run] python`
-//! work_units = 40_000_000   # any key of the kind; the rest take their defaults
-//! [experiment.sweep]        # see the `sweep` section
-//! [experiment.quick]        # see the `quick` section
-//! [experiment.predict]      # see the `predict` section
+//! name = "strong-scaling"     # unique in the file; names the results files
+//! kind = "strong-scaling"     # a kind of the lesson (`cargo xtask list lesson-05`)
+//! python = "python3.13t"      # only on kinds with Python rows: over `[run] python`
+//! work_units = 40_000_000     # any key of the kind; the rest take their defaults
+//! timeline = { workers = 4 }  # traced runs: the rows the timeline draws (see `timeline`)
+//! [experiment.sweep]          # see the `sweep` section
+//! [experiment.quick]          # see the `quick` section
+//! [experiment.predict]        # see the `predict` section
 //! ```
 //!
 //! Each experiment is read key by key in the order written, so the first problem
@@ -18,7 +19,7 @@
 use super::error::ConfigError;
 use super::points::{self, Spans};
 use super::source::{Source, type_name};
-use super::{predict, quick, run, sweep};
+use super::{predict, quick, run, sweep, timeline};
 use crate::kind::{Lesson, Point};
 use crate::suggest::did_you_mean;
 use std::ops::Range;
@@ -42,6 +43,9 @@ pub struct Experiment {
     pub python: Option<String>,
     /// `[experiment.predict]`: the values the student expects, in the order written.
     pub predict: Vec<crate::predict::Prediction>,
+    /// `timeline = { ... }`: the params of the rows a traced run's timeline
+    /// draws (empty: the rows with the most workers).
+    pub timeline: timeline::Selection,
 }
 
 impl Experiment {
@@ -60,6 +64,12 @@ impl Experiment {
                 Point { table, sweep }
             })
             .collect()
+    }
+
+    /// The keys set rather than swept, with `--quick`'s overrides when asked:
+    /// every row of the run has these values, whether or not it carries them.
+    pub fn fixed(&self, quick: bool) -> toml::Table {
+        self.resolved(quick).0
     }
 
     fn resolved(&self, quick: bool) -> (toml::Table, Vec<(String, Vec<toml::Value>)>) {
@@ -83,7 +93,7 @@ impl Experiment {
 
 /// The keys of an experiment besides its kind's (`python` only on a kind with
 /// Python rows).
-const EXPERIMENT_KEYS: [&str; 5] = ["name", "kind", "sweep", "quick", "predict"];
+const EXPERIMENT_KEYS: [&str; 6] = ["name", "kind", "sweep", "quick", "predict", "timeline"];
 
 /// Reads the `experiment` list: at least one, each checked, names unique.
 pub(super) fn read_all(
@@ -180,6 +190,7 @@ fn read_one(
     let mut spans = Spans::default();
     let mut python = None;
     let mut predictions = Vec::new();
+    let mut selection = (timeline::Selection::new(), timeline::Spans::new(), 0..0);
     for (key, value) in table.iter() {
         let k = key.get_ref().as_ref();
         match k {
@@ -196,6 +207,10 @@ fn read_one(
                 (axes, spans.sweep) = sweep::read(c, value, table, &keys, &name, &kind_name)?;
             }
             "predict" => predictions = predict::read(c, value, &name)?,
+            "timeline" => {
+                let (chosen, spans) = timeline::read(c, value, kind, &name)?;
+                selection = (chosen, spans, value.span());
+            }
             "quick" => {
                 (overrides, spans.quick) = quick::read(c, value, &keys, &name, &kind_name)?;
             }
@@ -224,12 +239,16 @@ fn read_one(
         quick: overrides,
         python,
         predict: predictions,
+        timeline: selection.0,
     };
     for quick_mode in [false, true] {
         for point in experiment.points(quick_mode) {
             points::check(c, kind, &spans, &point, quick_mode, item.span())?;
         }
     }
+    let points = experiment.points(false);
+    let (chosen, spans, whole) = (&experiment.timeline, &selection.1, selection.2);
+    timeline::check(c, kind, &experiment.name, &points, chosen, spans, whole)?;
     Ok((experiment, name_span))
 }
 

@@ -13,6 +13,7 @@
 //! | `top` | the top-level keys and `lesson` |
 //! | `run` | `[run]`: `repeats`, `warmup`, `python`, `python_timeout_s`, `trace` |
 //! | `experiment` | each `[[experiment]]`: `name`, `kind`, `python`, the kind's keys |
+//! | `timeline` | an experiment's `timeline`: the rows a traced run's timeline draws |
 //! | `sweep` | `[experiment.sweep]` |
 //! | `quick` | `[experiment.quick]` |
 //! | `points` | every point of an experiment, against its kind's params |
@@ -29,10 +30,12 @@ mod quick;
 mod run;
 mod source;
 mod sweep;
+mod timeline;
 mod top;
 
 pub use error::{ConfigError, Location};
 pub use experiment::Experiment;
+pub use timeline::Selection;
 
 use crate::kind::Lesson;
 use crate::measure::Repeats;
@@ -130,6 +133,42 @@ pub fn parse(src: &str, file: &str, lessons: &[Lesson]) -> Result<Config, Config
         trace: run.trace,
         experiments,
     })
+}
+
+/// Whether the rows of `experiment` carry every param `selection` names:
+/// `--timeline` applies to those experiments of a run, and the others keep
+/// their own timeline.
+pub fn timeline_applies(experiment: &Experiment, lesson: &Lesson, selection: &Selection) -> bool {
+    let kind = lesson
+        .kind(&experiment.kind)
+        .expect("a checked experiment names a kind of its lesson");
+    let names = crate::kind::row_param_names(kind);
+    selection.iter().all(|(k, _)| names.contains(&k.as_str()))
+}
+
+/// Checks a timeline selection given on the command line (`--timeline`)
+/// against `experiment`, as its own `timeline = { ... }` is checked; `Err`
+/// says what is wrong and what would do, one line each.
+pub fn check_timeline(
+    experiment: &Experiment,
+    lesson: &Lesson,
+    selection: &Selection,
+) -> Result<(), String> {
+    let kind = lesson
+        .kind(&experiment.kind)
+        .expect("a checked experiment names a kind of its lesson");
+    let points = experiment.points(false);
+    match timeline::problems(kind, &experiment.name, &points, selection) {
+        None => Ok(()),
+        Some(p) => {
+            let mut text = p.message.replace("the timeline of", "--timeline for");
+            for line in p.help {
+                text.push_str("\n  = ");
+                text.push_str(&line);
+            }
+            Err(text)
+        }
+    }
 }
 
 /// The config file of a lesson id, under `configs/` of the workspace root.
@@ -237,6 +276,55 @@ workers = [1, 2]
         let at = e.at.as_ref().unwrap();
         assert_eq!((at.line, at.col), (10, 14), "{e}");
         assert_eq!(e.help, ["`work_units` is u64, ≥ 1: Work per point."], "{e}");
+    }
+
+    fn with_timeline(line: &str) -> String {
+        SWEPT.replace(
+            "work_units = 1000\n",
+            &format!("work_units = 1000\n{line}\n"),
+        )
+    }
+
+    #[test]
+    fn a_timeline_names_params_of_the_rows_and_their_values() {
+        let config = parse_demo(&with_timeline("timeline = { workers = [1, 4] }")).unwrap();
+        assert_eq!(
+            config.experiments[0].timeline,
+            [("workers".to_string(), vec![1.into(), 4.into()])]
+        );
+        let config = parse_demo(&with_timeline("timeline = { workers = 2 }")).unwrap();
+        assert_eq!(config.experiments[0].timeline[0].1, [toml::Value::from(2)]);
+    }
+
+    #[test]
+    fn a_timeline_param_the_rows_lack_is_refused_with_a_near_name() {
+        let e = parse_demo(&with_timeline("timeline = { wokers = 2 }")).unwrap_err();
+        let at = e.at.as_ref().unwrap();
+        assert_eq!((at.line, at.col, at.width), (7, 14, 6), "{e}");
+        assert!(
+            e.message
+                .starts_with("unknown key `wokers` in the timeline of \"one\""),
+            "{e}"
+        );
+        assert_eq!(e.help[0], "did you mean `workers`?", "{e}");
+    }
+
+    #[test]
+    fn a_timeline_value_out_of_range_or_of_no_point_is_refused() {
+        let e = parse_demo(&with_timeline("timeline = { workers = [2, 0] }")).unwrap_err();
+        let at = e.at.as_ref().unwrap();
+        assert_eq!((at.line, at.col), (7, 28), "{e}");
+        assert!(
+            e.message
+                .starts_with("bad value for `workers` in the timeline"),
+            "{e}"
+        );
+        let e = parse_demo(&with_timeline("timeline = { workers = 8 }")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the timeline of \"one\" names no point of its sweep"
+        );
+        assert_eq!(e.help, ["its points have `workers` = 1, 2, 4"]);
     }
 
     #[test]

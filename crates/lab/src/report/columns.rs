@@ -50,7 +50,7 @@ pub struct Part {
 }
 
 /// Every optional part of a row, in the order of their columns.
-pub const PARTS: &[Part] = &[TIMING, SCALING, LEDGER];
+pub const PARTS: &[Part] = &[TIMING, SCALING, LEDGER, CORE_WAIT];
 
 /// The measured wall time: the median (what speedups use) and the spread of
 /// the repeats around it.
@@ -109,6 +109,26 @@ const LEDGER: Part = Part {
             (l.serial_s > 0.0 && t1 > 0.0).then(|| format!("{:.3}", l.serial_s / t1))
         }),
     ],
+    csv: &[],
+};
+
+/// Of a traced row's task time, the share its workers were runnable but
+/// waiting for a core (the ledger's `core_wait_s` over `compute_s`, in %).
+/// Shown only when some row waited [`Ledger::CORE_WAIT_SHOWN`] of its task
+/// time or more: more runnable threads than cores.
+///
+/// [`Ledger::CORE_WAIT_SHOWN`]: crate::trace::Ledger::CORE_WAIT_SHOWN
+const CORE_WAIT: Part = Part {
+    present: |r| {
+        r.ledger
+            .is_some_and(|l| l.core_wait_share() >= crate::trace::Ledger::CORE_WAIT_SHOWN)
+    },
+    varies: true,
+    table: &[("core_wait_%", |r| {
+        let l = r.ledger?;
+        l.core_wait_s?;
+        Some(format!("{:.0}", l.core_wait_share() * 100.0))
+    })],
     csv: &[],
 };
 

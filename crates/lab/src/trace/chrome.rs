@@ -95,7 +95,10 @@ mod tests {
     fn every_event_has_the_fields_viewers_need() {
         let capture = Capture {
             label: "workers = 2".into(),
-            timing: Timing::from_durations(&[std::time::Duration::from_millis(1)]),
+            covers: crate::trace::Covers::Timed(Timing::from_durations(&[
+                std::time::Duration::from_millis(1),
+            ])),
+            workers: None,
             start_ns: 1_000,
             end_ns: 11_000,
             tracks: vec![Track {
@@ -115,6 +118,7 @@ mod tests {
                     },
                 ],
                 dropped: 4,
+                core_wait: None,
             }],
         };
         let v = chrome_trace(&[("workers=2".into(), &capture)]);

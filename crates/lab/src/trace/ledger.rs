@@ -1,15 +1,24 @@
 //! The ledger of one traced run: where `workers × wall` seconds of worker time
 //! went, and which part of the ideal speedup each cause cost.
 //!
-//! Each thread's (or worker process's) time is counted by its innermost span —
-//! a lock wait inside a task is lock waiting, a decode inside a worker's chunk
-//! is overhead — clipped to the traced run. The parts:
+//! Each thread's (or worker process's) time is counted by its innermost span
+//! ([`segments`](super::segments)) — a lock wait inside a task is lock
+//! waiting, a decode inside a worker's chunk is overhead — clipped to the
+//! traced run. The parts:
 //!
 //! * `compute_s`: task spans (the work itself);
 //! * `serial_s`: the caller's serial part (spans a lesson marked serial);
 //! * `overhead_s`: encoding, decoding and moving bytes (process pools);
 //! * `lock_wait_s`: waiting for the interpreter lock;
 //! * `idle_s`: the rest of `workers × wall`.
+//!
+//! Beside them, not a sixth part: `core_wait_s`, of `compute_s`, the time a
+//! worker was runnable but not on a core (more runnable threads than cores).
+//! The runtime reads the kernel's count of that time at span boundaries
+//! (Linux; elsewhere the field is left out); the wait between two readings is
+//! charged to the tasks in proportion to their share of the thread's time
+//! that was not idle between them (task, serial, overhead, lock wait), and
+//! never more than that task time.
 //!
 //! So the parts sum to `workers × wall` by construction. When the recorded
 //! spans add up to more than `workers × wall` (the caller helping a map is one
@@ -18,7 +27,7 @@
 //! together, in proportion, to fill `workers × wall`: the
 //! [`excess`](Ledger::excess) says by how much, and the run's notes show it.
 
-use super::{Capture, State, Track};
+use super::{Capture, State, segments};
 use serde::Serialize;
 
 /// Where `workers × wall` seconds of one traced run went.
@@ -34,6 +43,11 @@ pub struct Ledger {
     pub lock_wait_s: f64,
     /// The rest: waiting for work, or for the serial part or the last task.
     pub idle_s: f64,
+    /// Of `compute_s`, the time a worker was runnable but not on a core:
+    /// waiting for one, with more runnable threads than cores. Measured where
+    /// the system counts it (Linux), left out of results files elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_wait_s: Option<f64>,
     /// Recorded time beyond `workers × wall`, as a share of it, before scaling
     /// (0 when the spans fit). Not written to results files.
     #[serde(skip)]
@@ -64,9 +78,14 @@ impl Ledger {
     pub fn of(capture: &Capture, workers: f64) -> Ledger {
         let (a, b) = (capture.start_ns, capture.end_ns);
         let mut totals = [0.0_f64; 5];
+        let mut core_wait: Option<f64> = None;
         for track in &capture.tracks {
-            for (state, ns) in exclusive(track, a, b) {
-                totals[index(state)] += ns as f64 / 1e9;
+            let pieces = segments(track, a, b);
+            for &(state, start, end) in &pieces {
+                totals[index(state)] += (end - start) as f64 / 1e9;
+            }
+            if let Some(readings) = &track.core_wait {
+                *core_wait.get_or_insert(0.0) += waiting_in_tasks(&pieces, readings, a, b);
             }
         }
         let wall = capture.wall_s();
@@ -88,9 +107,23 @@ impl Ledger {
             overhead_s: part(State::Overhead),
             lock_wait_s: part(State::LockWait),
             idle_s: (whole - busy).max(0.0),
+            core_wait_s: core_wait.map(|w| (w * scale).min(part(State::Task))),
             excess,
             wall_s: wall,
             workers,
+        }
+    }
+
+    /// The share of its task time from which the table shows the time
+    /// waiting for a core (`core_wait_%`), and the run's notes say what it is.
+    pub const CORE_WAIT_SHOWN: f64 = 0.10;
+
+    /// `core_wait_s / compute_s`: of the task time, the share spent waiting
+    /// for a core (0 when not measured or without task time).
+    pub fn core_wait_share(&self) -> f64 {
+        match self.core_wait_s {
+            Some(w) if self.compute_s > 0.0 => w / self.compute_s,
+            _ => 0.0,
         }
     }
 
@@ -140,6 +173,41 @@ impl Ledger {
     }
 }
 
+/// Of a thread's task time in `[a, b]`, the seconds it waited for a core:
+/// between each two readings `(at_ns, waited_ns)`, the growth of its wait,
+/// charged to its task pieces in proportion to their share of its time there
+/// that was not idle (task, serial, overhead, lock wait), and at most that
+/// task time.
+fn waiting_in_tasks(pieces: &[(State, u64, u64)], readings: &[(u64, u64)], a: u64, b: u64) -> f64 {
+    let mut total_ns = 0.0;
+    for pair in readings.windows(2) {
+        let ((t0, w0), (t1, w1)) = (pair[0], pair[1]);
+        let (from, to) = (t0.max(a), t1.min(b));
+        if t1 <= t0 || from >= to {
+            continue;
+        }
+        // The part of the interval inside the run.
+        let waited = w1.saturating_sub(w0) as f64 * (to - from) as f64 / (t1 - t0) as f64;
+        let (mut task, mut busy) = (0.0, 0.0);
+        let first = pieces.partition_point(|p| p.2 <= from);
+        for &(state, start, end) in pieces[first..].iter().take_while(|p| p.1 < to) {
+            let overlap = (end.min(to) - start.max(from)) as f64;
+            match state {
+                State::Task => {
+                    task += overlap;
+                    busy += overlap;
+                }
+                State::Serial | State::Overhead | State::LockWait => busy += overlap,
+                State::Idle => {}
+            }
+        }
+        if busy > 0.0 {
+            total_ns += (waited * task / busy).min(task);
+        }
+    }
+    total_ns / 1e9
+}
+
 fn index(state: State) -> usize {
     match state {
         State::Task => 0,
@@ -150,41 +218,19 @@ fn index(state: State) -> usize {
     }
 }
 
-/// Each span's time in `[a, b]` not covered by a span nested inside it.
-fn exclusive(track: &Track, a: u64, b: u64) -> Vec<(State, u64)> {
-    let mut spans: Vec<(u64, u64, State)> = track
-        .spans
-        .iter()
-        .map(|s| (s.start_ns.max(a), s.end_ns.min(b), s.state))
-        .filter(|(s, e, _)| s < e)
-        .collect();
-    // Parents first: earlier start, then the longer one.
-    spans.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)));
-    let mut own: Vec<u64> = spans.iter().map(|(s, e, _)| e - s).collect();
-    let mut open: Vec<usize> = Vec::new();
-    for (i, &(start, end, _)) in spans.iter().enumerate() {
-        while open.last().is_some_and(|&p| spans[p].1 <= start) {
-            open.pop();
-        }
-        if let Some(&parent) = open.last() {
-            let covered = end.min(spans[parent].1) - start;
-            own[parent] = own[parent].saturating_sub(covered);
-        }
-        open.push(i);
-    }
-    spans.iter().zip(own).map(|(s, ns)| (s.2, ns)).collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::Span;
+    use super::super::{Span, Track};
     use super::*;
     use crate::measure::Timing;
 
     fn capture(tracks: Vec<Vec<(State, u64, u64)>>, end_ns: u64) -> Capture {
         Capture {
             label: "t".into(),
-            timing: Timing::from_durations(&[std::time::Duration::from_nanos(end_ns)]),
+            covers: crate::trace::Covers::Timed(Timing::from_durations(&[
+                std::time::Duration::from_nanos(end_ns),
+            ])),
+            workers: None,
             start_ns: 0,
             end_ns,
             tracks: tracks
@@ -203,6 +249,7 @@ mod tests {
                         })
                         .collect(),
                     dropped: 0,
+                    core_wait: None,
                 })
                 .collect(),
         }
@@ -265,5 +312,35 @@ mod tests {
         assert!((split.serial - lost).abs() < 1e-9, "{split:?}");
         assert!(split.idle.abs() < 1e-9 && split.lock_wait == 0.0);
         assert_eq!(l.split(0.0), None);
+    }
+
+    #[test]
+    fn the_wait_for_a_core_is_charged_to_tasks_by_their_share_of_the_time_not_idle() {
+        // Two threads on one core, 1 s: each runs a task 0-0.6 s, then
+        // encodes (overhead) 0.6-1 s; each waited 0.5 s for the core, read at
+        // 0 and at 1 s. Of each wait, 0.6 of it falls on the task: 0.3 s.
+        let mut c = capture(
+            vec![
+                vec![(State::Task, 0, 3 * S / 5), (State::Overhead, 3 * S / 5, S)],
+                vec![(State::Task, 0, 3 * S / 5), (State::Overhead, 3 * S / 5, S)],
+            ],
+            S,
+        );
+        assert_eq!(Ledger::of(&c, 2.0).core_wait_s, None, "not measured");
+        for t in &mut c.tracks {
+            t.core_wait = Some(vec![(0, 0), (S, S / 2)]);
+        }
+        let l = Ledger::of(&c, 2.0);
+        let waited = l.core_wait_s.unwrap();
+        assert!((waited - 0.6).abs() < 1e-9, "{l:?}");
+        assert!(
+            (l.total_s() - 2.0).abs() < 1e-9,
+            "the five parts still sum to workers × wall"
+        );
+        // A reading past the run counts only its share inside it.
+        for t in &mut c.tracks {
+            t.core_wait = Some(vec![(0, 0), (2 * S, S)]);
+        }
+        assert!((Ledger::of(&c, 2.0).core_wait_s.unwrap() - 0.6).abs() < 1e-9);
     }
 }

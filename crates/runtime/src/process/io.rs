@@ -388,14 +388,11 @@ fn on_results(
     Ok(())
 }
 
-/// Reads the spans a worker sent with a chunk's results and files them on its
-/// track, converted to this process's clock.
+/// Reads the spans and core-wait readings a worker sent with a chunk's
+/// results and files them on its track, converted to this process's clock.
 fn read_spans(body: &mut Cursor<'_>, pid: u32, clock_offset: i128) -> Result<(), String> {
     let dropped = body.u64()?;
     let count = body.u32()?;
-    if count == 0 && dropped == 0 {
-        return Ok(());
-    }
     let ours = |t: u64| u64::try_from((i128::from(t) - clock_offset).max(0)).unwrap_or(u64::MAX);
     let mut spans = Vec::with_capacity(count.min(1 << 16) as usize);
     for _ in 0..count {
@@ -409,7 +406,19 @@ fn read_spans(body: &mut Cursor<'_>, pid: u32, clock_offset: i128) -> Result<(),
             end_ns: ours(end),
         });
     }
-    crate::trace::record_process(pid, spans, dropped);
+    let readings = body.u32()?;
+    let mut core_wait = Vec::with_capacity(readings.min(1 << 16) as usize);
+    for _ in 0..readings {
+        let (at, waited) = (body.u64()?, body.u64()?);
+        core_wait.push(crate::trace::CoreWaitSample {
+            at_ns: ours(at),
+            waited_ns: waited,
+        });
+    }
+    if spans.is_empty() && dropped == 0 && core_wait.is_empty() {
+        return Ok(());
+    }
+    crate::trace::record_process(pid, (spans, dropped, core_wait));
     Ok(())
 }
 

@@ -14,7 +14,8 @@
 //! worker -> parent
 //!   READY   kind u8 | magic u32 | version u32 | pid u32 | clock_ns u64
 //!   RESULTS kind u8 | job u64 | busy_ns u64 |
-//!             [traced: dropped u64 | spans u32 | (state u8 | start_ns u64 | end_ns u64) * spans] |
+//!             [traced: dropped u64 | spans u32 | (state u8 | start_ns u64 | end_ns u64) * spans |
+//!                      readings u32 | (at_ns u64 | core_wait_ns u64) * readings] |
 //!             status u8 |
 //!             status 0: count u32 | (item_status u8 | len u32 | bytes) * count
 //!             else:     len u32 | message (the whole chunk failed, e.g. unknown task)
@@ -22,7 +23,7 @@
 //! ```
 //!
 //! `clock_ns` is the worker's trace clock when it said it was ready; the parent
-//! subtracts it from its own to convert the worker's spans (see
+//! subtracts it from its own to convert the worker's spans and readings (see
 //! [`crate::trace`]). The answer to a traced chunk has the TRACED bit set in
 //! its job id and carries the spans; an untraced one is byte for byte what it
 //! was before tracing existed.
@@ -36,7 +37,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub(super) const MAGIC: u32 = u32::from_le_bytes(*b"PLWK");
-pub(super) const VERSION: u32 = 2;
+pub(super) const VERSION: u32 = 3;
 
 /// The top bit of a TASK frame's job id: trace this chunk.
 pub(super) const TRACED: u64 = 1 << 63;

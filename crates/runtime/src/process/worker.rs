@@ -277,17 +277,28 @@ fn run_chunk(
     Ok(frame)
 }
 
-/// Puts this thread's spans (the chunk's decode, task and encode spans) into
-/// the RESULTS frame at `at`, and fixes the frame's length.
+/// Puts this thread's spans (the chunk's decode, task and encode spans) and
+/// core-wait readings into the RESULTS frame at `at`, and fixes the frame's
+/// length.
 fn splice_spans(frame: &mut Vec<u8>, at: usize) -> Result<(), String> {
-    let (spans, dropped) = crate::trace::drain_this_thread();
-    let mut block = Vec::with_capacity(12 + spans.len() * 17);
+    let (spans, dropped, core_wait) = crate::trace::drain_this_thread();
+    let mut block = Vec::with_capacity(16 + spans.len() * 17 + core_wait.len() * 16);
     block.extend_from_slice(&dropped.to_le_bytes());
     block.extend_from_slice(&u32::try_from(spans.len()).unwrap_or(u32::MAX).to_le_bytes());
     for span in spans.iter().take(u32::MAX as usize) {
         block.push(span.state.code());
         block.extend_from_slice(&span.start_ns.to_le_bytes());
         block.extend_from_slice(&span.end_ns.to_le_bytes());
+    }
+    // Then the worker's core-wait readings (see crate::trace).
+    block.extend_from_slice(
+        &u32::try_from(core_wait.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    for sample in core_wait.iter().take(u32::MAX as usize) {
+        block.extend_from_slice(&sample.at_ns.to_le_bytes());
+        block.extend_from_slice(&sample.waited_ns.to_le_bytes());
     }
     frame.splice(at..at + 12, block);
     let len = u32::try_from(frame.len() - 4)

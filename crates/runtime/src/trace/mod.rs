@@ -36,6 +36,28 @@
 //! ledger of a run counts each thread's time by its innermost span, and calls
 //! the rest of `workers × wall` idle.
 //!
+//! # Waiting for a core
+//!
+//! A span says what a thread was doing, not whether it was on a core. With
+//! more runnable threads than cores (4 workers on 2 cores) each task span also
+//! holds the time its thread was ready to run but waiting for a core, and the
+//! ledger counts that as task time. So on Linux a thread also reads the
+//! kernel's count of that time — `run_delay`, the second number of
+//! `/proc/thread-self/schedstat` — where its spans start and end, at most once
+//! every half millisecond ([`Track::core_wait`]), and the lab turns the
+//! readings into the ledger's `core_wait_s`: of `compute_s`, the time a worker
+//! was runnable but not on a core. It is the kernel's count
+//! rather than the thread's CPU clock because a task that sleeps (a simulated
+//! download, I/O with the lock released) is off its core too, but not waiting
+//! for one. A reading costs one system call, about 1 µs on the course's VM.
+//! Other systems take no readings ([`measures_core_wait`] is false), and the
+//! ledger leaves `core_wait_s` out.
+//!
+//! Python has no name for it either: a thread's `time.thread_time()` (its CPU
+//! time) against the wall clock gives waiting for a core and blocking
+//! together; Linux splits them in the same file,
+//! `/proc/<pid>/task/<tid>/schedstat`, for CPython's threads as for ours.
+//!
 //! ```
 //! use runtime::trace::{self, State};
 //!
@@ -50,6 +72,7 @@
 //! ```
 
 mod buffer;
+mod core_wait;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,6 +80,7 @@ use std::time::Instant;
 
 pub use buffer::take;
 pub(crate) use buffer::{drain_this_thread, record_process};
+pub use core_wait::measures_core_wait;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static CAPACITY: AtomicUsize = AtomicUsize::new(DEFAULT_CAPACITY);
@@ -152,6 +176,21 @@ pub struct Track {
     pub spans: Vec<Span>,
     /// Spans thrown away because the buffer was full ([`capacity`]).
     pub dropped: u64,
+    /// Readings of how long the thread had waited for a core, taken at the
+    /// boundaries of its spans (see [Waiting for a core](self#waiting-for-a-core));
+    /// empty where that is not measured ([`measures_core_wait`]).
+    pub core_wait: Vec<CoreWaitSample>,
+}
+
+/// How long a thread had been ready to run but waiting for a core, at one
+/// instant: the kernel's count (Linux's `run_delay`) since the thread started.
+/// The wait during an interval is the difference of two readings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoreWaitSample {
+    /// When the reading was taken, in ns since the origin ([`now_ns`]).
+    pub at_ns: u64,
+    /// The thread's time runnable but not on a core so far, in ns.
+    pub waited_ns: u64,
 }
 
 /// Turns tracing on for the whole process.
@@ -194,10 +233,12 @@ pub fn now_ns() -> u64 {
 }
 
 /// Records a span that ran from `start_ns` to `end_ns` on this thread, if
-/// tracing is on.
+/// tracing is on. Call it when the span ends: a core-wait reading taken here
+/// is dated `end_ns`.
 #[inline]
 pub fn record(state: State, start_ns: u64, end_ns: u64) {
     if is_enabled() {
+        core_wait::sample(end_ns);
         buffer::push(Span {
             state,
             start_ns,
@@ -211,7 +252,11 @@ pub fn record(state: State, start_ns: u64, end_ns: u64) {
 #[inline]
 pub fn span(state: State) -> SpanGuard {
     SpanGuard {
-        started: is_enabled().then(|| (state, now_ns())),
+        started: is_enabled().then(|| {
+            let now = now_ns();
+            core_wait::sample(now);
+            (state, now)
+        }),
     }
 }
 
@@ -233,10 +278,12 @@ impl Drop for SpanGuard {
     fn drop(&mut self) {
         if let Some((state, start)) = self.started {
             // Recorded even if tracing was turned off meanwhile: it started on.
+            let end = now_ns().max(start);
+            core_wait::sample(end);
             buffer::push(Span {
                 state,
                 start_ns: start,
-                end_ns: now_ns().max(start),
+                end_ns: end,
             });
         }
     }

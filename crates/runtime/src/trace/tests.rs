@@ -111,15 +111,52 @@ fn a_process_track_gathers_what_its_chunks_sent() {
         start_ns: s,
         end_ns: s + 5,
     };
-    record_process(pid, [span(1), span(10)], 0);
-    record_process(pid, [span(20)], 2);
+    let reading = |at_ns| CoreWaitSample {
+        at_ns,
+        waited_ns: 0,
+    };
+    record_process(pid, (vec![span(1), span(10)], 0, vec![reading(1)]));
+    record_process(pid, (vec![span(20)], 2, vec![reading(25)]));
     let track = take()
         .into_iter()
         .find(|t| t.pid == pid)
         .expect("its track");
     assert_eq!(track.spans.len(), 3);
     assert_eq!(track.dropped, 2);
+    assert_eq!(track.core_wait, [reading(1), reading(25)]);
     assert_eq!(track.name, format!("worker process {pid}"));
+}
+
+/// Spans carry readings of the thread's wait for a core where the system
+/// gives them: at the first span's start, then at most one per
+/// `SAMPLE_EVERY_NS`, in time order and never decreasing.
+#[test]
+fn spans_carry_core_wait_readings_where_the_system_counts_them() {
+    let _one = lock();
+    enable();
+    let track = on_thread("trace-test-core-wait", || {
+        for _ in 0..200 {
+            let _task = span(State::Task);
+            std::hint::black_box((0..1000u64).sum::<u64>());
+        }
+    });
+    disable();
+    let track = track.expect("the thread's track");
+    if !measures_core_wait() {
+        assert!(track.core_wait.is_empty(), "no readings here");
+        return;
+    }
+    let readings = &track.core_wait;
+    assert!(!readings.is_empty(), "the first span's start is read");
+    assert_eq!(readings[0].at_ns, track.spans[0].start_ns);
+    let first = track.spans[0].start_ns;
+    let last = track.spans.last().unwrap().end_ns;
+    let most = (last - first) / core_wait::SAMPLE_EVERY_NS + 2;
+    assert!(readings.len() as u64 <= most, "{} readings", readings.len());
+    for pair in readings.windows(2) {
+        assert!(pair[0].at_ns < pair[1].at_ns);
+        assert!(pair[0].waited_ns <= pair[1].waited_ns);
+    }
 }
 
 #[test]
