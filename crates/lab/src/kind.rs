@@ -140,27 +140,33 @@ pub fn kind<P: Params>(name: &'static str, about: &'static str, run: RunFn<P>) -
 /// experiment of the run starts (see [`Kind::preflight`]), and its `Err(message)`
 /// says what failed and what to do about it. `cargo xtask list` does not call it.
 pub fn with_preflight(kind: Box<dyn Kind>, check: fn() -> Result<(), String>) -> Box<dyn Kind> {
-    Box::new(Preflighted { kind, check })
-}
-
-struct Preflighted {
-    kind: Box<dyn Kind>,
-    check: fn() -> Result<(), String>,
+    Box::new(Decorated {
+        kind,
+        preflight: Some(check),
+        row_params: None,
+    })
 }
 
 /// A kind whose rows carry params besides its keys, named in `params` (see
 /// [`Kind::row_params`]): a variant's name, such as `lock` for the rows with
 /// and without the interpreter lock.
 pub fn with_row_params(kind: Box<dyn Kind>, params: &'static [&'static str]) -> Box<dyn Kind> {
-    Box::new(WithRowParams { kind, params })
+    Box::new(Decorated {
+        kind,
+        preflight: None,
+        row_params: Some(params),
+    })
 }
 
-struct WithRowParams {
+/// A kind with a preflight check or row params of its own; everything else is
+/// the inner kind's.
+struct Decorated {
     kind: Box<dyn Kind>,
-    params: &'static [&'static str],
+    preflight: Option<fn() -> Result<(), String>>,
+    row_params: Option<&'static [&'static str]>,
 }
 
-impl Kind for WithRowParams {
+impl Kind for Decorated {
     fn name(&self) -> &'static str {
         self.kind.name()
     }
@@ -180,43 +186,16 @@ impl Kind for WithRowParams {
         self.kind.run(ctx, points)
     }
     fn preflight(&self) -> Result<(), String> {
-        self.kind.preflight()
+        match self.preflight {
+            Some(check) => check(),
+            None => self.kind.preflight(),
+        }
     }
     fn python(&self) -> Option<&'static crate::interpreter::Script> {
         self.kind.python()
     }
     fn row_params(&self) -> &'static [&'static str] {
-        self.params
-    }
-}
-
-impl Kind for Preflighted {
-    fn name(&self) -> &'static str {
-        self.kind.name()
-    }
-    fn about(&self) -> &'static str {
-        self.kind.about()
-    }
-    fn keys(&self) -> Vec<KeyDoc> {
-        self.kind.keys()
-    }
-    fn defaults(&self) -> toml::Table {
-        self.kind.defaults()
-    }
-    fn check(&self, table: &toml::Table) -> Result<(), KeyError> {
-        self.kind.check(table)
-    }
-    fn run(&self, ctx: &Ctx, points: &[Point]) -> anyhow::Result<Report> {
-        self.kind.run(ctx, points)
-    }
-    fn preflight(&self) -> Result<(), String> {
-        (self.check)()
-    }
-    fn python(&self) -> Option<&'static crate::interpreter::Script> {
-        self.kind.python()
-    }
-    fn row_params(&self) -> &'static [&'static str] {
-        self.kind.row_params()
+        self.row_params.unwrap_or_else(|| self.kind.row_params())
     }
 }
 
