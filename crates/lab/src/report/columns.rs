@@ -100,7 +100,8 @@ const LEDGER: Part = Part {
                     "{lost:.2}={:.2}+{:.2}+{:.2}+{:.2}",
                     x.serial, x.overhead, x.lock_wait, x.idle
                 ),
-                None => format!("{lost:.2}"),
+                // A speedup at or above the workers lost nothing (not "-0.00").
+                None => format!("{:.2}", lost.max(0.0)),
             })
         }),
         ("ledger_serial_frac", |r| {
