@@ -35,7 +35,7 @@ fn runs() -> (&'static PathBuf, &'static PathBuf) {
 fn experiments(dir: &Path) -> Vec<String> {
     let mut ids: Vec<String> = files_below(dir)
         .into_iter()
-        .filter(|f| f.ends_with(".json") && f.contains('/'))
+        .filter(|f| f.ends_with(".json") && !f.ends_with(".trace.json") && f.contains('/'))
         .map(|f| f.trim_end_matches(".json").to_string())
         .collect();
     ids.sort();
@@ -570,9 +570,28 @@ window.addEventListener('load', async () => {
 fn the_report_renders_in_headless_chromium_without_errors_and_its_plots_draw() {
     let Some(browser) = chromium() else { return };
     let (a, _) = runs();
+    let work = scratch("seeing-browser");
+    // The shared run, with two experiments run again traced, so the page also
+    // carries timelines (`<experiment>.timeline.svg`, drawn as the plots are):
+    // lesson 01's lock waits, lesson 02's sub-pixel process-pool tasks.
+    let results = work.join("results");
+    copy_dir(a, &results);
+    for (config, only) in [("lesson-01", "cpu-bound"), ("lesson-02", "chunksize")] {
+        let config = format!("configs/{config}.toml");
+        let out = results.to_str().unwrap();
+        let o = parlab(&[
+            "run", &config, "--quick", "--only", only, "--trace", "--out", out,
+        ]);
+        assert!(o.status.success(), "{config} --trace: {}", stderr(&o));
+    }
+    let timelines = files_below(&results)
+        .into_iter()
+        .filter(|f| f.ends_with(".timeline.svg"))
+        .count();
+    assert_eq!(timelines, 2, "a timeline per traced experiment");
+    let a = &results;
     let o = parlab(&["report", "--results", a.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let work = scratch("seeing-browser");
     let page = a.join("index.html");
     let url = |p: &Path| format!("file://{}", p.display());
 
