@@ -236,21 +236,7 @@ mod tests {
             tracks: tracks
                 .into_iter()
                 .enumerate()
-                .map(|(i, spans)| Track {
-                    name: format!("w{i}"),
-                    pid: 1,
-                    tid: i as u64 + 1,
-                    spans: spans
-                        .into_iter()
-                        .map(|(state, start_ns, end_ns)| Span {
-                            state,
-                            start_ns,
-                            end_ns,
-                        })
-                        .collect(),
-                    dropped: 0,
-                    core_wait: None,
-                })
+                .map(|(i, spans)| crate::trace::test_track(i as u64 + 1, &spans))
                 .collect(),
         }
     }

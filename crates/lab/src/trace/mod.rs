@@ -233,26 +233,32 @@ pub fn segments(track: &Track, a: u64, b: u64) -> Vec<(State, u64, u64)> {
     out
 }
 
+/// A track of `spans` (state, start, end in ns) for tests, named `w<tid - 1>`.
+#[cfg(test)]
+pub(crate) fn test_track(tid: u64, spans: &[(State, u64, u64)]) -> Track {
+    Track {
+        name: format!("w{}", tid - 1),
+        pid: 1,
+        tid,
+        spans: spans
+            .iter()
+            .map(|&(state, start_ns, end_ns)| Span {
+                state,
+                start_ns,
+                end_ns,
+            })
+            .collect(),
+        dropped: 0,
+        core_wait: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn track(spans: &[(State, u64, u64)]) -> Track {
-        Track {
-            name: "w".into(),
-            pid: 1,
-            tid: 1,
-            spans: spans
-                .iter()
-                .map(|&(state, start_ns, end_ns)| Span {
-                    state,
-                    start_ns,
-                    end_ns,
-                })
-                .collect(),
-            dropped: 0,
-            core_wait: None,
-        }
+        test_track(1, spans)
     }
 
     #[test]
