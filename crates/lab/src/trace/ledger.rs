@@ -220,7 +220,6 @@ fn index(state: State) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Span, Track};
     use super::*;
     use crate::measure::Timing;
 
